@@ -1,0 +1,92 @@
+// Swarm membership: which connected peers are in which share's swarm, and whether each holds the
+// whole share. It tracks, per swarm, its members and what the server serves from memory about the
+// share; per peer, the swarms it is in. Not thread-safe: the tracker owns it under its lock.
+// Invariant: a peer is in a swarm's member map exactly when the swarm is in the peer's set, and a
+// swarm exists exactly when it has at least one member.
+#pragma once
+
+#include "peershare/core/errors.hpp"
+#include "peershare/core/ids.hpp"
+#include "peershare/core/limits.hpp"
+
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace peershare {
+
+// What the server keeps in memory about an active share.
+struct swarm_info {
+    std::size_t metadata_size = 0;
+    // The metadata, base64, when it is small enough to send inline (limits::max_inline_metadata).
+    std::shared_ptr<const std::string> metadata_base64;
+};
+
+struct member_view {
+    peer_id peer;
+    bool complete = false;
+};
+
+class swarm_registry {
+public:
+    explicit swarm_registry(const limits& lim) : limits_(lim) {}
+
+    void add_peer(const peer_id& peer);
+
+    struct join_result {
+        errc error = errc::ok;
+        bool created = false;  // the swarm did not exist before
+        bool changed = false;  // the peer is new in the swarm, or its `complete` flag changed
+        std::size_t size = 0;  // members after the join
+    };
+    // Adds `peer` to the swarm of `resource` (creating it with `info`), or updates its flag.
+    join_result join(const peer_id& peer, const resource_id& resource, bool complete, const swarm_info& info);
+
+    struct leave_result {
+        bool was_member = false;
+        bool emptied = false;  // the swarm had no member left and was removed
+    };
+    leave_result leave(const peer_id& peer, const resource_id& resource);
+
+    // Removes a peer from every swarm; returns the swarms it was in and which of them emptied.
+    struct removal {
+        std::vector<resource_id> left;
+        std::vector<resource_id> emptied;
+    };
+    removal remove_peer(const peer_id& peer);
+
+    bool has_peer(const peer_id& peer) const { return peers_.contains(peer); }
+    bool is_member(const peer_id& peer, const resource_id& resource) const;
+    bool is_active(const resource_id& resource) const { return swarms_.contains(resource); }
+    const swarm_info* info(const resource_id& resource) const;
+    std::size_t size(const resource_id& resource) const;
+    std::size_t complete_count(const resource_id& resource) const;
+
+    // Every member except `except`.
+    std::vector<peer_id> members(const resource_id& resource, const peer_id* except = nullptr) const;
+
+    // Up to `max` members other than `except`, complete holders first, chosen at random within
+    // each group so that load spreads over the swarm.
+    std::vector<member_view> sample(const resource_id& resource, const peer_id& except, std::size_t max,
+                                    std::mt19937_64& rng) const;
+
+    std::size_t swarm_count() const noexcept { return swarms_.size(); }
+    std::size_t membership_count() const noexcept { return memberships_; }
+    std::size_t swarms_of(const peer_id& peer) const;
+
+private:
+    struct swarm {
+        swarm_info info;
+        std::unordered_map<peer_id, bool> members;  // peer -> complete
+        std::size_t complete = 0;
+    };
+    const limits& limits_;
+    std::unordered_map<resource_id, swarm> swarms_;
+    std::unordered_map<peer_id, std::unordered_set<resource_id>> peers_;
+    std::size_t memberships_ = 0;
+};
+
+}  // namespace peershare

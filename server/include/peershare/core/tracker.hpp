@@ -1,0 +1,108 @@
+// The tracker and signaling relay, sans-io: it decides, for each client action, the reply and the
+// messages other peers must receive, and leaves delivery to the network layer. It owns swarm
+// membership and open negotiations behind one lock, so any network thread may call it.
+// It never touches the store: the caller loads or saves metadata before calling announce.
+#pragma once
+
+#include "peershare/core/errors.hpp"
+#include "peershare/core/ids.hpp"
+#include "peershare/core/limits.hpp"
+#include "peershare/core/signal_message.hpp"
+#include "peershare/core/signal_sessions.hpp"
+#include "peershare/core/swarm_registry.hpp"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace peershare {
+
+// One message for one peer. The text is shared between the recipients of a broadcast.
+struct outbound {
+    peer_id to;
+    std::shared_ptr<const std::string> text;
+    signaling::server_type type;
+};
+using outbox = std::vector<outbound>;
+
+class tracker {
+public:
+    using clock = std::chrono::steady_clock;
+
+    explicit tracker(const limits& lim);
+
+    // Registers a new connection under a fresh random peer id.
+    peer_id connect();
+
+    struct disconnect_result {
+        outbox out;                       // peer_left pushes
+        std::vector<resource_id> emptied; // swarms that lost their last member
+    };
+    disconnect_result disconnect(const peer_id& peer);
+
+    bool is_active(const resource_id& resource) const;
+    std::optional<swarm_info> active_info(const resource_id& resource) const;
+
+    struct announce_result {
+        errc error = errc::ok;
+        std::size_t peers = 0;  // swarm size after the announce
+        bool created = false;
+        outbox out;             // peer_joined pushes
+    };
+    // `info` describes the share when the swarm has to be created.
+    announce_result announce(const peer_id& peer, const resource_id& resource, bool complete, const swarm_info& info);
+
+    struct lookup_result {
+        bool active = false;
+        swarm_info info;
+        std::size_t peer_count = 0;
+        std::vector<signaling::peer_entry> peers;
+    };
+    lookup_result lookup(const peer_id& asker, const resource_id& resource);
+
+    struct leave_result {
+        errc error = errc::ok;
+        bool emptied = false;
+        outbox out;
+    };
+    leave_result leave(const peer_id& peer, const resource_id& resource);
+
+    struct relay_result {
+        errc error = errc::ok;
+        outbox out;
+    };
+    relay_result relay(const peer_id& from, const signaling::signal& message, clock::time_point now);
+
+    void prune(clock::time_point now);
+
+    struct holder_counts {
+        std::size_t holders = 0;
+        std::size_t complete = 0;
+    };
+    holder_counts holders(const resource_id& resource) const;
+
+    struct counts {
+        std::size_t peers = 0;
+        std::size_t swarms = 0;
+        std::size_t memberships = 0;
+        std::size_t negotiations = 0;
+    };
+    counts stats() const;
+
+private:
+    void push_to_members(outbox& out, const resource_id& resource, const peer_id& except,
+                         std::shared_ptr<const std::string> text, signaling::server_type type) const;
+
+    const limits limits_;
+    mutable std::mutex mutex_;
+    swarm_registry swarms_;
+    signal_sessions sessions_;
+    std::mt19937_64 rng_;
+    std::size_t peers_ = 0;
+};
+
+}  // namespace peershare

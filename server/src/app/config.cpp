@@ -1,0 +1,151 @@
+// Command-line parsing for `peershare` with CLI11.
+#include "peershare/app/config.hpp"
+
+#include "peershare/core/duration.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <ostream>
+#include <thread>
+
+namespace peershare {
+namespace {
+
+constexpr auto min_sweep_interval = std::chrono::milliseconds(100);  // bounds store load in tests
+constexpr auto max_sweep_interval = std::chrono::milliseconds(60'000);
+
+// A CLI11 validator that accepts durations ("500ms", "30s", "10m", "24h", "7d").
+struct duration_validator : CLI::Validator {
+    duration_validator() : CLI::Validator("DURATION") {
+        func_ = [](std::string& s) -> std::string {
+            return parse_duration(s) ? std::string() : "'" + s + "' is not a duration like 500ms, 30s, 10m, 24h";
+        };
+    }
+};
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+}  // namespace
+
+std::chrono::milliseconds server_config::sweep_interval() const {
+    return std::clamp(grace_period / 4, min_sweep_interval, max_sweep_interval);
+}
+
+std::optional<std::string> normalize_origin(std::string_view origin) {
+    auto scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    std::string scheme = lower(origin.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https") return std::nullopt;
+    std::string_view rest = origin.substr(scheme_end + 3);
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos) return std::nullopt;
+    std::string host = lower(rest);
+    if (scheme == "http" && host.ends_with(":80")) host.resize(host.size() - 3);
+    if (scheme == "https" && host.ends_with(":443")) host.resize(host.size() - 4);
+    return scheme + "://" + host;
+}
+
+command_line parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    CLI::App app{"peershare: browser-to-browser file sharing. The server serves the web app, tracks who holds\n"
+                 "which share, relays WebRTC signaling between peers, and stores share metadata.",
+                 "peershare"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("peershare ") +
+#ifdef PEERSHARE_VERSION_STRING
+                                          PEERSHARE_VERSION_STRING
+#else
+                                          "dev"
+#endif
+    );
+
+    server_config c;
+    std::string data_dir = c.data_dir.string(), web_root, log_level = "info";
+    std::string grace = format_duration(c.grace_period);
+    std::string handshake = format_duration(c.lim.handshake_timeout), idle = format_duration(c.lim.idle_timeout);
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+
+    auto* serve = app.add_subcommand("serve", "Run the server (web app, tracker, signaling relay) in the foreground.");
+    serve->add_option("--host", c.host, "Address to listen on")->envname("PEERSHARE_HOST")->capture_default_str();
+    serve->add_option("--port", c.port, "TCP port for HTTP and WebSocket; 0 picks a free one")
+        ->envname("PEERSHARE_PORT")->capture_default_str();
+    serve->add_option("--data-dir", data_dir, "Directory for the SQLite database (created if missing)")
+        ->envname("PEERSHARE_DATA_DIR")->capture_default_str();
+    serve->add_option("--web-root", web_root, "Serve the web app from this directory instead of the embedded copy")
+        ->envname("PEERSHARE_WEB_ROOT")->check(CLI::ExistingDirectory);
+    serve->add_option("--allowed-origin", c.allowed_origins,
+                      "Origin allowed to open WebSockets besides the server's own (repeatable; env: comma-separated)")
+        ->envname("PEERSHARE_ALLOWED_ORIGIN")->delimiter(',');
+    serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+        ->envname("PEERSHARE_LOG_LEVEL")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+        ->capture_default_str();
+    serve->add_option("--grace-period", grace, "Delete a share this long after its last holder left")
+        ->envname("PEERSHARE_GRACE_PERIOD")->check(duration_validator())->capture_default_str();
+    serve->add_option("--threads", threads, "Network threads")->envname("PEERSHARE_THREADS")
+        ->check(CLI::Range(1u, 64u))->capture_default_str();
+
+    auto& lim = c.lim;
+    auto* limits_group = serve->add_option_group("Limits", "Per-client limits (defaults are safe on the open internet)");
+    limits_group->add_option("--max-message-bytes", lim.max_message_bytes, "Largest signaling message; larger closes with 1009")
+        ->envname("PEERSHARE_MAX_MESSAGE_BYTES")->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 24))->capture_default_str();
+    limits_group->add_option("--max-swarms", lim.max_swarms, "Swarms one connection may join")
+        ->envname("PEERSHARE_MAX_SWARMS")->check(CLI::Range(std::size_t{1}, std::size_t{100000}))->capture_default_str();
+    limits_group->add_option("--max-swarm-size", lim.max_swarm_size, "Members of one swarm")
+        ->envname("PEERSHARE_MAX_SWARM_SIZE")->check(CLI::Range(std::size_t{2}, std::size_t{100000}))->capture_default_str();
+    limits_group->add_option("--max-lookup-peers", lim.max_lookup_peers, "Peers returned by one lookup")
+        ->envname("PEERSHARE_MAX_LOOKUP_PEERS")->check(CLI::Range(std::size_t{1}, std::size_t{1000}))->capture_default_str();
+    limits_group->add_option("--messages-per-second", lim.messages_per_second, "Sustained messages per connection")
+        ->envname("PEERSHARE_MESSAGES_PER_SECOND")->check(CLI::Range(0.1, 1e6))->capture_default_str();
+    limits_group->add_option("--message-burst", lim.message_burst, "Burst of messages per connection")
+        ->envname("PEERSHARE_MESSAGE_BURST")->check(CLI::Range(1.0, 1e6))->capture_default_str();
+    limits_group->add_option("--max-connections-per-ip", lim.max_connections_per_ip, "WebSocket connections from one address")
+        ->envname("PEERSHARE_MAX_CONNECTIONS_PER_IP")->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))->capture_default_str();
+    limits_group->add_option("--handshake-timeout", handshake, "Time allowed for a request's headers and the upgrade")
+        ->envname("PEERSHARE_HANDSHAKE_TIMEOUT")->check(duration_validator())->capture_default_str();
+    limits_group->add_option("--idle-timeout", idle, "Drop a connection silent for this long (pinged at half)")
+        ->envname("PEERSHARE_IDLE_TIMEOUT")->check(duration_validator())->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        out << app.help();
+        return {0, std::nullopt};
+    } catch (const CLI::CallForAllHelp& e) {
+        out << app.help("", CLI::AppFormatMode::All);
+        return {0, std::nullopt};
+    } catch (const CLI::CallForVersion& e) {
+        out << e.what() << '\n';
+        return {0, std::nullopt};
+    } catch (const CLI::ParseError& e) {
+        err << "peershare: " << e.what() << "\n";
+        err << "Run 'peershare --help' or 'peershare serve --help' for usage.\n";
+        return {e.get_exit_code() == 0 ? 2 : e.get_exit_code(), std::nullopt};
+    }
+
+    c.data_dir = data_dir;
+    if (!web_root.empty()) c.web_root = web_root;
+    c.log_level = *log::parse_level(log_level);
+    c.grace_period = *parse_duration(grace);
+    c.lim.handshake_timeout = *parse_duration(handshake);
+    c.lim.idle_timeout = *parse_duration(idle);
+    c.threads = threads;
+    if (c.lim.idle_timeout < std::chrono::seconds(1) || c.lim.handshake_timeout < std::chrono::milliseconds(100)) {
+        err << "peershare: --idle-timeout must be at least 1s and --handshake-timeout at least 100ms\n";
+        return {2, std::nullopt};
+    }
+    for (auto& o : c.allowed_origins) {
+        auto n = normalize_origin(o);
+        if (!n) {
+            err << "peershare: --allowed-origin '" << o << "' is not an origin like https://example.org\n";
+            return {2, std::nullopt};
+        }
+        o = *n;
+    }
+    return {0, c};
+}
+
+}  // namespace peershare

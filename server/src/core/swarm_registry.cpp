@@ -1,0 +1,130 @@
+// Swarm membership bookkeeping.
+#include "peershare/core/swarm_registry.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace peershare {
+
+void swarm_registry::add_peer(const peer_id& peer) { peers_.try_emplace(peer); }
+
+swarm_registry::join_result swarm_registry::join(const peer_id& peer, const resource_id& resource, bool complete,
+                                                 const swarm_info& info) {
+    auto peer_it = peers_.find(peer);
+    assert(peer_it != peers_.end() && "join by a peer that was never added");
+    if (peer_it == peers_.end()) return {errc::internal};
+
+    auto swarm_it = swarms_.find(resource);
+    if (swarm_it != swarms_.end()) {
+        auto& s = swarm_it->second;
+        if (auto m = s.members.find(peer); m != s.members.end()) {
+            bool changed = m->second != complete;
+            if (changed) {
+                s.complete += complete ? 1 : std::size_t(-1);
+                m->second = complete;
+            }
+            return {errc::ok, false, changed, s.members.size()};
+        }
+    }
+    if (peer_it->second.size() >= limits_.max_swarms) return {errc::too_many_swarms};
+    bool created = false;
+    if (swarm_it == swarms_.end()) {
+        swarm_it = swarms_.emplace(resource, swarm{info, {}, 0}).first;
+        created = true;
+    } else if (swarm_it->second.members.size() >= limits_.max_swarm_size) {
+        return {errc::swarm_full};
+    }
+    auto& s = swarm_it->second;
+    s.members.emplace(peer, complete);
+    if (complete) ++s.complete;
+    peer_it->second.insert(resource);
+    ++memberships_;
+    return {errc::ok, created, true, s.members.size()};
+}
+
+swarm_registry::leave_result swarm_registry::leave(const peer_id& peer, const resource_id& resource) {
+    auto swarm_it = swarms_.find(resource);
+    if (swarm_it == swarms_.end()) return {};
+    auto& s = swarm_it->second;
+    auto m = s.members.find(peer);
+    if (m == s.members.end()) return {};
+    if (m->second) --s.complete;
+    s.members.erase(m);
+    --memberships_;
+    if (auto p = peers_.find(peer); p != peers_.end()) p->second.erase(resource);
+    bool emptied = s.members.empty();
+    if (emptied) swarms_.erase(swarm_it);
+    return {true, emptied};
+}
+
+swarm_registry::removal swarm_registry::remove_peer(const peer_id& peer) {
+    removal out;
+    auto p = peers_.find(peer);
+    if (p == peers_.end()) return out;
+    std::vector<resource_id> joined(p->second.begin(), p->second.end());
+    for (auto& r : joined) {
+        auto res = leave(peer, r);
+        if (res.emptied) out.emptied.push_back(r);
+        out.left.push_back(std::move(r));
+    }
+    peers_.erase(peer);
+    return out;
+}
+
+bool swarm_registry::is_member(const peer_id& peer, const resource_id& resource) const {
+    auto it = swarms_.find(resource);
+    return it != swarms_.end() && it->second.members.contains(peer);
+}
+
+const swarm_info* swarm_registry::info(const resource_id& resource) const {
+    auto it = swarms_.find(resource);
+    return it == swarms_.end() ? nullptr : &it->second.info;
+}
+
+std::size_t swarm_registry::size(const resource_id& resource) const {
+    auto it = swarms_.find(resource);
+    return it == swarms_.end() ? 0 : it->second.members.size();
+}
+
+std::size_t swarm_registry::complete_count(const resource_id& resource) const {
+    auto it = swarms_.find(resource);
+    return it == swarms_.end() ? 0 : it->second.complete;
+}
+
+std::size_t swarm_registry::swarms_of(const peer_id& peer) const {
+    auto it = peers_.find(peer);
+    return it == peers_.end() ? 0 : it->second.size();
+}
+
+std::vector<peer_id> swarm_registry::members(const resource_id& resource, const peer_id* except) const {
+    std::vector<peer_id> out;
+    auto it = swarms_.find(resource);
+    if (it == swarms_.end()) return out;
+    out.reserve(it->second.members.size());
+    for (const auto& [p, complete] : it->second.members)
+        if (!except || p != *except) out.push_back(p);
+    return out;
+}
+
+std::vector<member_view> swarm_registry::sample(const resource_id& resource, const peer_id& except, std::size_t max,
+                                                std::mt19937_64& rng) const {
+    std::vector<member_view> complete, partial;
+    auto it = swarms_.find(resource);
+    if (it == swarms_.end()) return {};
+    for (const auto& [p, is_complete] : it->second.members) {
+        if (p == except) continue;
+        (is_complete ? complete : partial).push_back({p, is_complete});
+    }
+    std::shuffle(complete.begin(), complete.end(), rng);
+    std::shuffle(partial.begin(), partial.end(), rng);
+    std::vector<member_view> out;
+    out.reserve(std::min(max, complete.size() + partial.size()));
+    for (auto* group : {&complete, &partial})
+        for (auto& m : *group) {
+            if (out.size() == max) return out;
+            out.push_back(std::move(m));
+        }
+    return out;
+}
+
+}  // namespace peershare

@@ -1,0 +1,127 @@
+// Tracker decisions: membership changes, pushes and relays.
+#include "peershare/core/tracker.hpp"
+
+namespace peershare {
+
+using signaling::server_type;
+
+tracker::tracker(const limits& lim) : limits_(lim), swarms_(limits_), sessions_(limits_), rng_(std::random_device{}()) {}
+
+peer_id tracker::connect() {
+    auto id = peer_id::random();
+    std::lock_guard lock(mutex_);
+    swarms_.add_peer(id);
+    ++peers_;
+    return id;
+}
+
+void tracker::push_to_members(outbox& out, const resource_id& resource, const peer_id& except,
+                              std::shared_ptr<const std::string> text, server_type type) const {
+    for (auto& p : swarms_.members(resource, &except)) out.push_back({std::move(p), text, type});
+}
+
+tracker::disconnect_result tracker::disconnect(const peer_id& peer) {
+    disconnect_result result;
+    std::lock_guard lock(mutex_);
+    if (!swarms_.has_peer(peer)) return result;
+    auto removal = swarms_.remove_peer(peer);
+    sessions_.remove_peer(peer);
+    --peers_;
+    for (const auto& r : removal.left) {
+        auto text = std::make_shared<const std::string>(signaling::write_peer_left(r, peer));
+        push_to_members(result.out, r, peer, text, server_type::peer_left);
+    }
+    result.emptied = std::move(removal.emptied);
+    return result;
+}
+
+bool tracker::is_active(const resource_id& resource) const {
+    std::lock_guard lock(mutex_);
+    return swarms_.is_active(resource);
+}
+
+std::optional<swarm_info> tracker::active_info(const resource_id& resource) const {
+    std::lock_guard lock(mutex_);
+    if (const auto* info = swarms_.info(resource)) return *info;
+    return std::nullopt;
+}
+
+tracker::announce_result tracker::announce(const peer_id& peer, const resource_id& resource, bool complete,
+                                           const swarm_info& info) {
+    announce_result result;
+    std::lock_guard lock(mutex_);
+    auto joined = swarms_.join(peer, resource, complete, info);
+    result.error = joined.error;
+    if (joined.error != errc::ok) return result;
+    result.peers = joined.size;
+    result.created = joined.created;
+    if (joined.changed) {
+        auto text = std::make_shared<const std::string>(signaling::write_peer_joined(resource, peer, complete));
+        push_to_members(result.out, resource, peer, text, server_type::peer_joined);
+    }
+    return result;
+}
+
+tracker::lookup_result tracker::lookup(const peer_id& asker, const resource_id& resource) {
+    lookup_result result;
+    std::lock_guard lock(mutex_);
+    const auto* info = swarms_.info(resource);
+    if (!info) return result;
+    result.active = true;
+    result.info = *info;
+    std::size_t size = swarms_.size(resource);
+    result.peer_count = swarms_.is_member(asker, resource) ? size - 1 : size;
+    for (auto& m : swarms_.sample(resource, asker, limits_.max_lookup_peers, rng_))
+        result.peers.push_back({std::move(m.peer), m.complete});
+    return result;
+}
+
+tracker::leave_result tracker::leave(const peer_id& peer, const resource_id& resource) {
+    leave_result result;
+    std::lock_guard lock(mutex_);
+    auto left = swarms_.leave(peer, resource);
+    if (!left.was_member) {
+        result.error = errc::not_in_swarm;
+        return result;
+    }
+    result.emptied = left.emptied;
+    auto text = std::make_shared<const std::string>(signaling::write_peer_left(resource, peer));
+    push_to_members(result.out, resource, peer, text, server_type::peer_left);
+    return result;
+}
+
+tracker::relay_result tracker::relay(const peer_id& from, const signaling::signal& message, clock::time_point now) {
+    relay_result result;
+    std::lock_guard lock(mutex_);
+    if (!swarms_.is_member(from, message.resource)) {
+        result.error = errc::not_in_swarm;
+        return result;
+    }
+    if (message.to == from || !swarms_.is_member(message.to, message.resource)) {
+        result.error = errc::unknown_peer;
+        return result;
+    }
+    result.error = sessions_.on_message(from, message.to, message.resource, message.kind, now);
+    if (result.error != errc::ok) return result;
+    auto text = std::make_shared<const std::string>(
+        signaling::write_signal(message.resource, from, message.kind, message.data_json));
+    result.out.push_back({message.to, std::move(text), server_type::signal});
+    return result;
+}
+
+void tracker::prune(clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    sessions_.prune(now);
+}
+
+tracker::holder_counts tracker::holders(const resource_id& resource) const {
+    std::lock_guard lock(mutex_);
+    return {swarms_.size(resource), swarms_.complete_count(resource)};
+}
+
+tracker::counts tracker::stats() const {
+    std::lock_guard lock(mutex_);
+    return {peers_, swarms_.swarm_count(), swarms_.membership_count(), sessions_.size()};
+}
+
+}  // namespace peershare

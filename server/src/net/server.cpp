@@ -1,0 +1,74 @@
+// Start-up, the thread pool, signal handling and shutdown of the whole service.
+#include "peershare/net/server.hpp"
+
+#include "listener.hpp"
+#include "service.hpp"
+
+#include "peershare/core/log.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <thread>
+
+namespace peershare::net {
+namespace {
+
+std::string url_of(const tcp::endpoint& ep) {
+    auto a = ep.address();
+    std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    return "http://" + host + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+int run_server(const server_config& config) {
+    log::set_level(config.log_level);
+    error_code ec;
+    auto address = asio::ip::make_address(config.host, ec);
+    if (ec) {
+        PS_LOG(error, "--host '" << config.host << "' is not an IP address");
+        return 2;
+    }
+
+    asio::io_context ioc(static_cast<int>(config.threads));
+    std::unique_ptr<service> svc;
+    try {
+        svc = std::make_unique<service>(config, ioc);
+    } catch (const std::exception& e) {
+        PS_LOG(error, "cannot open the store in " << config.data_dir.string() << ": " << e.what());
+        return 1;
+    }
+
+    std::shared_ptr<listener> accept;
+    try {
+        accept = std::make_shared<listener>(ioc, tcp::endpoint(address, config.port), *svc);
+    } catch (const boost::system::system_error& e) {
+        PS_LOG(error, "cannot listen on " << url_of({address, config.port}) << ": " << e.code().message());
+        return 1;
+    }
+    accept->start();
+    svc->start_sweeper();
+
+    if (config.web_root) PS_LOG(info, "serving the web app from " << config.web_root->string());
+    else if (svc->files().embedded_count() == 0) PS_LOG(warn, "this build has no embedded web app; use --web-root");
+    PS_LOG(info, "data in " << config.data_dir.string() << ", " << svc->resource_count().load() << " share(s) stored");
+    PS_LOG(info, "listening on " << url_of(accept->local_endpoint()) << " with " << config.threads << " thread(s)");
+
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](error_code e, int signo) {
+        if (e) return;
+        PS_LOG(info, "received " << (signo == SIGINT ? "SIGINT" : "SIGTERM") << ": stopping");
+        accept->stop();
+        svc->shutdown();
+    });
+
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < config.threads; ++i) workers.emplace_back([&] { ioc.run(); });
+    ioc.run();
+    for (auto& t : workers) t.join();
+    svc.reset();  // waits for the store thread to finish its queue
+    PS_LOG(info, "stopped");
+    return 0;
+}
+
+}  // namespace peershare::net

@@ -1,0 +1,174 @@
+// Shared server state: store thread, session registry, sweeping, shutdown.
+#include "service.hpp"
+
+#include "websocket_session.hpp"
+
+#include "peershare/core/duration.hpp"
+#include "peershare/core/log.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <filesystem>
+
+namespace peershare::net {
+namespace {
+constexpr std::size_t sweep_batch = 500;                     // bounds one store transaction
+constexpr auto shutdown_deadline = std::chrono::seconds(5);  // close handshakes get this long
+}  // namespace
+
+std::int64_t unix_now() {
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+service::service(const server_config& config, asio::io_context& ioc)
+    : config_(config), ioc_(ioc), tracker_(config.lim), files_(config.web_root), sweep_timer_(ioc) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) throw store_error("cannot create data directory " + config.data_dir.string() + ": " + ec.message());
+    store_ = make_sqlite_store(config.data_dir / "peershare.sqlite3");
+    store_->touch_all(unix_now());
+    resource_count_ = store_->count();
+}
+
+service::~service() {
+    store_thread_.join();
+}
+
+std::int64_t service::uptime_seconds() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+}
+
+void service::swarms_emptied(std::vector<resource_id> ids) {
+    if (ids.empty()) return;
+    asio::post(store_thread_, [this, ids = std::move(ids)] {
+        auto now = unix_now();
+        for (const auto& id : ids) {
+            try {
+                store_->touch(id, now);
+            } catch (const store_error& e) {
+                PS_LOG(warn, "store: cannot record that " << id.str() << " lost its last holder: " << e.what());
+            }
+        }
+    });
+}
+
+void service::add_session(const peer_id& id, std::weak_ptr<websocket_session> session) {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.emplace(id, std::move(session));
+}
+
+void service::remove_session(const peer_id& id) {
+    bool stop = false;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        sessions_.erase(id);
+        stop = shutting_down_ && sessions_.empty();
+    }
+    if (stop) ioc_.stop();
+}
+
+void service::deliver(outbox&& out) {
+    if (out.empty()) return;
+    std::vector<std::pair<std::shared_ptr<websocket_session>, outbound*>> targets;
+    targets.reserve(out.size());
+    {
+        std::lock_guard lock(sessions_mutex_);
+        for (auto& o : out) {
+            auto it = sessions_.find(o.to);
+            if (it == sessions_.end()) continue;
+            if (auto s = it->second.lock()) targets.emplace_back(std::move(s), &o);
+        }
+    }
+    // Send outside the lock: a session's send only queues, but never hold the registry while doing it.
+    for (auto& [session, o] : targets) session->send(std::move(o->text), o->type);
+}
+
+bool service::acquire_address(const asio::ip::address& a) {
+    std::lock_guard lock(sessions_mutex_);
+    auto& n = per_address_[a];
+    if (n >= config_.lim.max_connections_per_ip) {
+        if (n == 0) per_address_.erase(a);
+        return false;
+    }
+    ++n;
+    return true;
+}
+
+void service::release_address(const asio::ip::address& a) {
+    std::lock_guard lock(sessions_mutex_);
+    auto it = per_address_.find(a);
+    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
+bool service::origin_allowed(std::string_view origin, std::string_view host) const {
+    if (origin.empty()) return true;  // not a browser: a native peer or a test client
+    auto normalized = normalize_origin(origin);
+    if (!normalized) return false;
+    for (const auto& o : config_.allowed_origins)
+        if (*normalized == o) return true;
+    if (host.empty()) return false;
+    for (std::string_view scheme : {"http://", "https://"}) {
+        auto own = normalize_origin(std::string(scheme) + std::string(host));
+        if (own && *own == *normalized) return true;
+    }
+    return false;
+}
+
+void service::start_sweeper() { schedule_sweep(); }
+
+void service::schedule_sweep() {
+    sweep_timer_.expires_after(config_.sweep_interval());
+    sweep_timer_.async_wait([this](error_code ec) {
+        if (ec || shutting_down_) return;
+        tracker_.prune(std::chrono::steady_clock::now());
+        asio::post(store_thread_, [this] { sweep_once(); });
+        schedule_sweep();
+    });
+}
+
+void service::sweep_once() {
+    auto grace_s = std::chrono::duration_cast<std::chrono::seconds>(config_.grace_period).count();
+    auto now = unix_now();
+    // last_seen has one-second resolution: a share is stale once a whole grace period has passed.
+    auto cutoff = now - std::max<std::int64_t>(grace_s, 1);
+    try {
+        std::size_t deleted = 0;
+        for (;;) {
+            auto batch = store_->stale(cutoff, sweep_batch);
+            for (const auto& id : batch) {
+                if (tracker_.is_active(id)) {
+                    store_->touch(id, now);  // held: never expires while a swarm exists
+                } else if (store_->remove_if_stale(id, cutoff)) {
+                    ++deleted;
+                    PS_LOG(info, "deleted share " << id.str() << ": no holder for " << format_duration(config_.grace_period));
+                }
+            }
+            if (batch.size() < sweep_batch) break;
+        }
+        if (deleted > 0) resource_count_ = store_->count();
+    } catch (const store_error& e) {
+        PS_LOG(warn, "sweep failed: " << e.what());
+    }
+}
+
+void service::shutdown() {
+    if (shutting_down_.exchange(true)) return;
+    sweep_timer_.cancel();
+    std::vector<std::shared_ptr<websocket_session>> live;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        for (auto& [id, weak] : sessions_)
+            if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+    PS_LOG(info, "shutting down: closing " << live.size() << " connection(s)");
+    if (live.empty()) {
+        ioc_.stop();
+        return;
+    }
+    for (auto& s : live) s->close(websocket::close_code::going_away);
+    auto deadline = std::make_shared<asio::steady_timer>(ioc_, shutdown_deadline);
+    deadline->async_wait([this, deadline](error_code) { ioc_.stop(); });
+}
+
+}  // namespace peershare::net

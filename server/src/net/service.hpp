@@ -1,0 +1,102 @@
+// The state every connection shares: configuration, tracker, metrics, the store and the thread that
+// calls it, the registry of live WebSocket sessions (for delivering pushes and relays), per-address
+// connection counts, and shutdown. One per server.
+#pragma once
+
+#include "beast.hpp"
+#include "static_files.hpp"
+
+#include "peershare/app/config.hpp"
+#include "peershare/core/metrics.hpp"
+#include "peershare/core/tracker.hpp"
+#include "peershare/store/resource_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <map>
+#include <unordered_map>
+
+namespace peershare::net {
+
+class websocket_session;
+
+class service {
+public:
+    service(const server_config& config, asio::io_context& ioc);
+    ~service();
+
+    const server_config& config() const noexcept { return config_; }
+    const limits& lim() const noexcept { return config_.lim; }
+    peershare::tracker& tracker() noexcept { return tracker_; }
+    peershare::metrics& metrics() noexcept { return metrics_; }
+    const static_files& files() const noexcept { return files_; }
+
+    // Runs `fn(store)` on the store thread and resumes the caller with its result; a store_error
+    // thrown there is rethrown here.
+    template <typename F>
+    asio::awaitable<std::invoke_result_t<F, resource_store&>> on_store(F fn) {
+        using result = std::invoke_result_t<F, resource_store&>;
+        co_return co_await asio::co_spawn(
+            store_thread_.get_executor(),
+            [this, fn = std::move(fn)]() mutable -> asio::awaitable<result> { co_return fn(*store_); },
+            asio::use_awaitable);
+    }
+
+    // Records, on the store thread, that these swarms lost their last member. Fire and forget.
+    void swarms_emptied(std::vector<resource_id> ids);
+
+    // Session registry: delivery of tracker output to the sessions it names.
+    void add_session(const peer_id& id, std::weak_ptr<websocket_session> session);
+    void remove_session(const peer_id& id);
+    void deliver(outbox&& out);
+
+    // Per-address WebSocket connection counting; false when the address is at its limit.
+    bool acquire_address(const asio::ip::address& a);
+    void release_address(const asio::ip::address& a);
+
+    // Origin policy of docs/protocol.md §2: no Origin, the server's own origin (by Host), or one of
+    // --allowed-origin.
+    bool origin_allowed(std::string_view origin, std::string_view host) const;
+
+    std::atomic<std::int64_t>& resource_count() noexcept { return resource_count_; }
+    std::int64_t uptime_seconds() const;
+
+    // Starts the periodic sweep of shares past their grace period.
+    void start_sweeper();
+
+    // Stops accepting work: closes every session with 1001 and stops the io_context when the last
+    // one is gone (or after a deadline).
+    void shutdown();
+    bool shutting_down() const noexcept { return shutting_down_; }
+
+private:
+    void sweep_once();
+    void schedule_sweep();
+
+    const server_config& config_;
+    asio::io_context& ioc_;
+    peershare::tracker tracker_;
+    peershare::metrics metrics_;
+    static_files files_;
+    std::unique_ptr<resource_store> store_;
+    asio::thread_pool store_thread_{1};  // SQLite is used by one thread; blocking calls never run on the network
+    asio::steady_timer sweep_timer_;
+    std::atomic<std::int64_t> resource_count_{0};
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+    std::mutex sessions_mutex_;
+    std::unordered_map<peer_id, std::weak_ptr<websocket_session>> sessions_;
+    std::map<asio::ip::address, std::size_t> per_address_;  // ordered: Asio addresses have no std::hash
+    std::atomic<bool> shutting_down_{false};
+};
+
+std::int64_t unix_now();
+
+}  // namespace peershare::net

@@ -1,0 +1,310 @@
+// The signaling connection: handshake, message handling, bounded writes, close.
+#include "websocket_session.hpp"
+
+#include "service.hpp"
+
+#include "peershare/core/encoding.hpp"
+#include "peershare/core/log.hpp"
+#include "peershare/core/metadata.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace peershare::net {
+namespace {
+
+using signaling::server_type;
+
+swarm_info info_of(std::string_view metadata, const limits& lim) {
+    swarm_info info;
+    info.metadata_size = metadata.size();
+    if (base64_length(metadata.size()) <= lim.max_inline_metadata)
+        info.metadata_base64 = std::make_shared<const std::string>(to_base64(metadata));
+    return info;
+}
+
+std::string short_id(const std::optional<peer_id>& id) { return id ? id->str().substr(0, 8) : std::string("-"); }
+
+}  // namespace
+
+websocket_session::websocket_session(beast::tcp_stream&& stream, service& svc, asio::ip::address address)
+    : ws_(std::move(stream)),
+      svc_(svc),
+      address_(std::move(address)),
+      limiter_(svc.lim().messages_per_second, svc.lim().message_burst, rate_limiter::clock::now()) {}
+
+websocket_session::~websocket_session() { svc_.release_address(address_); }
+
+void websocket_session::start(http::request<http::string_body> upgrade) {
+    asio::co_spawn(ws_.get_executor(), run(std::move(upgrade)), [self = shared_from_this()](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            PS_LOG(error, "session " << short_id(self->id_) << " failed: " << ex.what());
+        }
+    });
+}
+
+asio::awaitable<void> websocket_session::run(http::request<http::string_body> upgrade) {
+    const auto& lim = svc_.lim();
+    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts take over
+    ws_.set_option(websocket::stream_base::timeout{lim.handshake_timeout, lim.idle_timeout, true});
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "peershare"); }));
+    ws_.read_message_max(lim.max_message_bytes);
+
+    error_code ec;
+    co_await ws_.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+        PS_LOG(debug, "websocket handshake failed from " << address_.to_string() << ": " << ec.message());
+        co_return;
+    }
+
+    auto& tracker = svc_.tracker();
+    id_ = tracker.connect();
+    svc_.add_session(*id_, weak_from_this());
+    svc_.metrics().connection_opened();
+    PS_LOG(debug, "peer " << short_id(id_) << " connected from " << address_.to_string());
+    reply(signaling::write_welcome(*id_, "[]", lim), server_type::welcome);
+    if (svc_.shutting_down()) begin_close(websocket::close_code::going_away);
+
+    beast::flat_buffer buffer;
+    for (;;) {
+        buffer.clear();
+        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        if (closing_) continue;  // draining until the close handshake completes
+        if (!limiter_.try_acquire(rate_limiter::clock::now())) {
+            svc_.metrics().message_in(signaling::client_type::invalid);
+            if (limiter_.refusals_in_a_row() >= static_cast<std::size_t>(lim.message_burst)) {
+                PS_LOG(info, "peer " << short_id(id_) << " closed: rate limit exceeded " << lim.message_burst
+                                     << " times in a row");
+                svc_.metrics().error(errc::rate_limited);
+                begin_close(websocket::close_code::policy_error);
+            } else {
+                reply_error(errc::rate_limited, {}, {});
+            }
+            continue;
+        }
+        if (!ws_.got_text()) {
+            svc_.metrics().message_in(signaling::client_type::invalid);
+            reply_error(errc::bad_message, "binary frames are not part of the signaling protocol", {});
+            continue;
+        }
+        auto text = beast::buffers_to_string(buffer.data());
+        auto parsed = signaling::parse(text, lim);
+        if (auto* failure = std::get_if<signaling::parse_failure>(&parsed)) {
+            svc_.metrics().message_in(signaling::client_type::invalid);
+            PS_LOG(debug, "peer " << short_id(id_) << ": refused message (" << code_name(failure->code) << ", "
+                                  << text.size() << " bytes)");
+            reply_error(failure->code, failure->message, failure->id);
+            continue;
+        }
+        auto& message = std::get<signaling::client_message>(parsed);
+        svc_.metrics().message_in(signaling::type_of(message.payload));
+        try {
+            co_await handle(message);
+        } catch (const std::exception& e) {
+            PS_LOG(error, "peer " << short_id(id_) << ": handling " << signaling::name_of(signaling::type_of(message.payload))
+                                  << " failed: " << e.what());
+            reply_error(errc::internal, {}, message.id);
+        }
+    }
+
+    if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
+        PS_LOG(debug, "peer " << short_id(id_) << " disconnected: " << ec.message());
+    closing_ = true;
+    auto gone = tracker.disconnect(*id_);
+    svc_.deliver(std::move(gone.out));
+    svc_.swarms_emptied(std::move(gone.emptied));
+    svc_.remove_session(*id_);
+    svc_.metrics().connection_closed();
+}
+
+asio::awaitable<void> websocket_session::handle(signaling::client_message& message) {
+    auto& id = message.id;
+    if (auto* a = std::get_if<signaling::announce>(&message.payload)) co_await handle_announce(id, *a);
+    else if (auto* l = std::get_if<signaling::lookup>(&message.payload)) co_await handle_lookup(id, *l);
+    else if (auto* s = std::get_if<signaling::signal>(&message.payload)) handle_signal(id, *s);
+    else if (auto* v = std::get_if<signaling::leave>(&message.payload)) handle_leave(id, *v);
+}
+
+asio::awaitable<void> websocket_session::handle_announce(const signaling::request_id& id, signaling::announce& a) {
+    if (a.metadata) {
+        auto parsed = metadata::parse(*a.metadata);
+        if (auto* bad = std::get_if<metadata::parse_error>(&parsed)) {
+            reply_error(bad->code, bad->message, id);
+            co_return;
+        }
+        if (resource_id::of_metadata(*a.metadata) != a.resource) {
+            reply_error(errc::metadata_mismatch, {}, id);
+            co_return;
+        }
+    }
+    auto& tracker = svc_.tracker();
+    // A swarm that exists needs no store access: its info is copied from it (still right if the
+    // swarm empties meanwhile). One that does not is created with the share's info, loaded from
+    // or saved to the store first.
+    std::optional<swarm_info> info = tracker.active_info(a.resource);
+    if (!info) {
+        try {
+            if (a.metadata) {
+                bool inserted =
+                    co_await svc_.on_store([&](resource_store& s) { return s.put(a.resource, *a.metadata, unix_now()); });
+                if (inserted) ++svc_.resource_count();
+                info = info_of(*a.metadata, svc_.lim());
+            } else {
+                auto record = co_await svc_.on_store([&](resource_store& s) {
+                    auto r = s.get(a.resource);
+                    if (r) s.touch(a.resource, unix_now());
+                    return r;
+                });
+                if (!record) {
+                    reply_error(errc::metadata_required, {}, id);
+                    co_return;
+                }
+                info = info_of(record->metadata, svc_.lim());
+            }
+        } catch (const store_error& e) {
+            PS_LOG(warn, "store: announce of " << a.resource.str() << " failed: " << e.what());
+            reply_error(errc::store_unavailable, {}, id);
+            co_return;
+        }
+    }
+    auto result = tracker.announce(*id_, a.resource, a.complete, *info);
+    if (result.error != errc::ok) {
+        reply_error(result.error, {}, id);
+        co_return;
+    }
+    reply(signaling::write_announced(id, a.resource, result.peers), server_type::announced);
+    svc_.deliver(std::move(result.out));
+}
+
+asio::awaitable<void> websocket_session::handle_lookup(const signaling::request_id& id, const signaling::lookup& l) {
+    auto r = svc_.tracker().lookup(*id_, l.resource);
+    if (r.active) {
+        reply(signaling::write_lookup_result(id, l.resource, r.info.metadata_base64.get(), r.info.metadata_size,
+                                             r.peer_count, r.peers),
+              server_type::lookup_result);
+        co_return;
+    }
+    std::optional<resource_record> record;
+    try {
+        record = co_await svc_.on_store([&](resource_store& s) { return s.get(l.resource); });
+    } catch (const store_error& e) {
+        PS_LOG(warn, "store: lookup of " << l.resource.str() << " failed: " << e.what());
+        reply_error(errc::store_unavailable, {}, id);
+        co_return;
+    }
+    if (!record) {
+        reply_error(errc::not_found, {}, id);
+        co_return;
+    }
+    auto info = info_of(record->metadata, svc_.lim());
+    reply(signaling::write_lookup_result(id, l.resource, info.metadata_base64.get(), info.metadata_size, 0, {}),
+          server_type::lookup_result);
+}
+
+void websocket_session::handle_leave(const signaling::request_id& id, const signaling::leave& l) {
+    auto r = svc_.tracker().leave(*id_, l.resource);
+    if (r.error != errc::ok) {
+        reply_error(r.error, {}, id);
+        return;
+    }
+    reply(signaling::write_left(id, l.resource), server_type::left);
+    svc_.deliver(std::move(r.out));
+    if (r.emptied) svc_.swarms_emptied({l.resource});
+}
+
+void websocket_session::handle_signal(const signaling::request_id& id, const signaling::signal& s) {
+    auto r = svc_.tracker().relay(*id_, s, std::chrono::steady_clock::now());
+    if (r.error != errc::ok) {
+        reply_error(r.error, {}, id);
+        return;
+    }
+    PS_LOG(trace, "relay " << signaling::name_of(s.kind) << " " << short_id(id_) << " -> " << s.to.str().substr(0, 8)
+                           << " (" << s.data_json.size() << " bytes)");
+    svc_.deliver(std::move(r.out));
+}
+
+void websocket_session::reply(std::string text, server_type type) {
+    enqueue(std::make_shared<const std::string>(std::move(text)), type);
+}
+
+void websocket_session::reply_error(errc code, std::string_view message, const signaling::request_id& id) {
+    svc_.metrics().error(code);
+    reply(signaling::write_error(code, message.empty() ? describe(code) : message, id), server_type::error);
+}
+
+void websocket_session::send(std::shared_ptr<const std::string> text, server_type type) {
+    asio::dispatch(ws_.get_executor(), [self = shared_from_this(), text = std::move(text), type]() mutable {
+        self->enqueue(std::move(text), type);
+    });
+}
+
+void websocket_session::close(websocket::close_code code) {
+    asio::dispatch(ws_.get_executor(), [self = shared_from_this(), code] { self->begin_close(code); });
+}
+
+void websocket_session::enqueue(std::shared_ptr<const std::string> text, server_type type) {
+    if (closing_) return;
+    const auto& lim = svc_.lim();
+    if (queue_.size() >= lim.max_write_queue_messages || queued_bytes_ + text->size() > lim.max_write_queue_bytes) {
+        PS_LOG(info, "peer " << short_id(id_) << " dropped: it does not read (" << queue_.size() << " messages, "
+                             << queued_bytes_ << " bytes queued)");
+        abort();
+        return;
+    }
+    queued_bytes_ += text->size();
+    queue_.push_back({std::move(text), type});
+    if (!writing_) write_next();
+}
+
+void websocket_session::write_next() {
+    if (queue_.empty()) {
+        writing_ = false;
+        if (pending_close_) begin_close(*pending_close_);
+        return;
+    }
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*queue_.front().text),
+                    [self = shared_from_this()](error_code ec, std::size_t) {
+                        auto& q = self->queue_;
+                        if (ec) {
+                            self->writing_ = false;
+                            self->abort();
+                            return;
+                        }
+                        self->svc_.metrics().message_out(q.front().type);
+                        self->queued_bytes_ -= q.front().text->size();
+                        q.pop_front();
+                        self->write_next();
+                    });
+}
+
+void websocket_session::begin_close(websocket::close_code code) {
+    if (writing_) {
+        // Let queued replies (such as the error that explains the close) go out first.
+        pending_close_ = code;
+        closing_ = true;
+        return;
+    }
+    if (pending_close_ && closing_ && !queue_.empty()) return;
+    closing_ = true;
+    pending_close_.reset();
+    writing_ = true;  // the close frame occupies the write side
+    ws_.async_close(code, [self = shared_from_this()](error_code) {});
+}
+
+void websocket_session::abort() {
+    closing_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    beast::get_lowest_layer(ws_).close();
+}
+
+}  // namespace peershare::net

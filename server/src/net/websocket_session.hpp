@@ -1,0 +1,69 @@
+// One signaling connection: the WebSocket handshake, the read loop that parses, rate-limits and
+// handles client messages, and a bounded write queue (a client that does not read is dropped, so
+// it never slows others). All state is touched only on the connection's strand.
+#pragma once
+
+#include "beast.hpp"
+
+#include "peershare/core/rate_limiter.hpp"
+#include "peershare/core/signal_message.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace peershare::net {
+
+class service;
+
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+public:
+    // `address_slot_held`: the caller acquired a per-address slot that this session releases.
+    websocket_session(beast::tcp_stream&& stream, service& svc, asio::ip::address address);
+    ~websocket_session();
+
+    void start(http::request<http::string_body> upgrade);
+
+    // Queues a message for this client; callable from any thread.
+    void send(std::shared_ptr<const std::string> text, signaling::server_type type);
+
+    // Starts a close handshake with `code` once queued messages are written; any thread.
+    void close(websocket::close_code code);
+
+private:
+    asio::awaitable<void> run(http::request<http::string_body> upgrade);
+    asio::awaitable<void> handle(signaling::client_message& message);
+    asio::awaitable<void> handle_announce(const signaling::request_id& id, signaling::announce& a);
+    asio::awaitable<void> handle_lookup(const signaling::request_id& id, const signaling::lookup& l);
+    void handle_leave(const signaling::request_id& id, const signaling::leave& l);
+    void handle_signal(const signaling::request_id& id, const signaling::signal& s);
+
+    void reply(std::string text, signaling::server_type type);
+    void reply_error(errc code, std::string_view message, const signaling::request_id& id);
+
+    void enqueue(std::shared_ptr<const std::string> text, signaling::server_type type);
+    void write_next();
+    void begin_close(websocket::close_code code);
+    void abort();
+
+    struct queued {
+        std::shared_ptr<const std::string> text;
+        signaling::server_type type;
+    };
+
+    websocket::stream<beast::tcp_stream> ws_;
+    service& svc_;
+    asio::ip::address address_;
+    std::optional<peer_id> id_;
+    rate_limiter limiter_;
+    std::deque<queued> queue_;
+    std::size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    bool closing_ = false;  // no more messages are queued or handled
+    std::optional<websocket::close_code> pending_close_;
+};
+
+}  // namespace peershare::net
