@@ -10,6 +10,7 @@
 #include "peershare/core/metadata.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -19,6 +20,9 @@ namespace {
 // A request body is accepted only where a route takes one; elsewhere a small allowance keeps
 // clients that send an empty JSON body working.
 constexpr std::size_t default_body_limit = 1024;
+
+// After refusing an oversized body, at most this much of it is read and discarded (see drain()).
+constexpr std::size_t max_drain_bytes = 2 * metadata::max_metadata_bytes;
 
 // Applied to the web app's HTML: scripts, styles and connections only from this server.
 constexpr std::string_view html_security_policy =
@@ -70,27 +74,36 @@ asio::awaitable<void> http_session::run() {
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(lim.max_http_header_bytes));
-        parser.body_limit(default_body_limit);
+        // The largest body any route takes; Beast checks Content-Length against it with the header.
+        parser.body_limit(metadata::max_metadata_bytes);
         stream_.expires_after(lim.handshake_timeout);
         co_await http::async_read_header(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) break;  // end of stream, timeout (slow headers), or garbage: drop the connection
+        bool too_large = ec == http::error::body_limit;
+        if (ec && !too_large) break;  // end of stream, timeout (slow headers), or garbage: drop the connection
 
         auto& header = parser.get();
         auto route = routing::match(header.method_string(), header.target());
         bool keep_alive = header.keep_alive();
         api::reply reply;
 
-        if (route.error == errc::ok && route.which == routing::route::resource_metadata_put)
-            parser.body_limit(metadata::max_metadata_bytes);
-        co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == http::error::body_limit) {
+        if (!too_large) {
+            bool takes_body = route.error == errc::ok && route.which == routing::route::resource_metadata_put;
+            if (!takes_body) {
+                too_large = parser.content_length().value_or(0) > default_body_limit;
+                parser.body_limit(default_body_limit);
+            }
+        }
+        if (!too_large) {
+            co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+            too_large = ec == http::error::body_limit;
+            if (ec && !too_large) break;
+        }
+        if (too_large) {
             reply = route.which == routing::route::resource_metadata_put
                         ? api::error_reply(errc::metadata_too_large)
                         : api::error_reply(errc::bad_request, "this request takes no body");
             reply.status = 413;
             keep_alive = false;
-        } else if (ec) {
-            break;
         } else if (route.error != errc::ok) {
             reply = api::error_reply(route.error);
         } else if (route.which == routing::route::websocket) {
@@ -107,7 +120,7 @@ asio::awaitable<void> http_session::run() {
                 reply = api::error_reply(errc::bad_request, "this origin may not connect");
                 reply.status = 403;
                 keep_alive = false;
-            } else if (!svc_.acquire_address(address)) {
+            } else if (auto slot = svc_.acquire_address(address); !slot) {
                 svc_.metrics().connection_refused(metrics::refusal::per_ip);
                 PS_LOG(info, "refused WebSocket from " << address.to_string() << ": "
                                                        << lim.max_connections_per_ip << " connections already open");
@@ -116,7 +129,7 @@ asio::awaitable<void> http_session::run() {
                 keep_alive = false;
             } else {
                 svc_.metrics().http_response(101);
-                std::make_shared<websocket_session>(std::move(stream_), svc_, address)->start(parser.release());
+                std::make_shared<websocket_session>(std::move(stream_), svc_, std::move(slot))->start(parser.release());
                 co_return;
             }
         } else {
@@ -177,9 +190,30 @@ asio::awaitable<void> http_session::run() {
             res.prepare_payload();
             co_await http::async_write(stream_, res, asio::redirect_error(asio::use_awaitable, ec));
         }
-        if (ec || !keep_alive) break;
+        if (ec) break;
+        if (!keep_alive) {
+            if (too_large) co_await drain();
+            break;
+        }
     }
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> http_session::drain() {
+    // The client may still be sending the body we refused. Closing with unread data would reset
+    // the connection and could destroy our reply before the client reads it, so finish sending,
+    // then read and discard for a bounded time and amount.
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(svc_.lim().handshake_timeout);
+    std::array<char, 16 * 1024> scratch;
+    std::size_t total = buffer_.size();
+    buffer_.clear();
+    while (total < max_drain_bytes) {
+        auto n = co_await stream_.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        total += n;
+    }
 }
 
 }  // namespace peershare::net

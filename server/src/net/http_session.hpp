@@ -20,6 +20,7 @@ public:
 
 private:
     asio::awaitable<void> run();
+    asio::awaitable<void> drain();
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;

@@ -22,7 +22,10 @@ std::int64_t unix_now() {
 }
 
 service::service(const server_config& config, asio::io_context& ioc)
-    : config_(config), ioc_(ioc), tracker_(config.lim), files_(config.web_root), sweep_timer_(ioc) {
+    : config_(config), ioc_(ioc), tracker_(config.lim),
+      files_(config.web_root),
+      sweep_timer_(ioc),
+      addresses_(std::make_shared<address_slots>(config.lim.max_connections_per_ip)) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
     if (ec) throw store_error("cannot create data directory " + config.data_dir.string() + ": " + ec.message());
@@ -84,21 +87,22 @@ void service::deliver(outbox&& out) {
     for (auto& [session, o] : targets) session->send(std::move(o->text), o->type);
 }
 
-bool service::acquire_address(const asio::ip::address& a) {
-    std::lock_guard lock(sessions_mutex_);
-    auto& n = per_address_[a];
-    if (n >= config_.lim.max_connections_per_ip) {
-        if (n == 0) per_address_.erase(a);
-        return false;
+std::unique_ptr<address_slots::slot> address_slots::acquire(const std::shared_ptr<address_slots>& self,
+                                                            const asio::ip::address& a) {
+    std::lock_guard lock(self->mutex_);
+    auto& n = self->counts_[a];
+    if (n >= self->max_) {
+        if (n == 0) self->counts_.erase(a);
+        return nullptr;
     }
     ++n;
-    return true;
+    return std::make_unique<slot>(self, a);
 }
 
-void service::release_address(const asio::ip::address& a) {
-    std::lock_guard lock(sessions_mutex_);
-    auto it = per_address_.find(a);
-    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+void address_slots::release(const asio::ip::address& a) {
+    std::lock_guard lock(mutex_);
+    auto it = counts_.find(a);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
 }
 
 bool service::origin_allowed(std::string_view origin, std::string_view host) const {

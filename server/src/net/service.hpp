@@ -27,6 +27,37 @@ namespace peershare::net {
 
 class websocket_session;
 
+// Counts WebSocket connections per client address. Shared by the service and every session's
+// slot, so a session destroyed after the service (at shutdown) can still release its slot.
+class address_slots {
+public:
+    explicit address_slots(std::size_t max_per_address) : max_(max_per_address) {}
+
+    // A held slot; released when destroyed.
+    class slot {
+    public:
+        slot(std::shared_ptr<address_slots> owner, asio::ip::address a) : owner_(std::move(owner)), address_(std::move(a)) {}
+        ~slot() { owner_->release(address_); }
+        slot(const slot&) = delete;
+        slot& operator=(const slot&) = delete;
+        const asio::ip::address& address() const noexcept { return address_; }
+
+    private:
+        std::shared_ptr<address_slots> owner_;
+        asio::ip::address address_;
+    };
+
+    // A slot for `a`, or nullptr when the address is at its limit.
+    static std::unique_ptr<slot> acquire(const std::shared_ptr<address_slots>& self, const asio::ip::address& a);
+
+private:
+    void release(const asio::ip::address& a);
+
+    std::mutex mutex_;
+    const std::size_t max_;
+    std::map<asio::ip::address, std::size_t> counts_;  // ordered: Asio addresses have no std::hash
+};
+
 class service {
 public:
     service(const server_config& config, asio::io_context& ioc);
@@ -57,9 +88,10 @@ public:
     void remove_session(const peer_id& id);
     void deliver(outbox&& out);
 
-    // Per-address WebSocket connection counting; false when the address is at its limit.
-    bool acquire_address(const asio::ip::address& a);
-    void release_address(const asio::ip::address& a);
+    // A per-address WebSocket slot, or nullptr when the address is at its limit.
+    std::unique_ptr<address_slots::slot> acquire_address(const asio::ip::address& a) {
+        return address_slots::acquire(addresses_, a);
+    }
 
     // Origin policy of docs/protocol.md §2: no Origin, the server's own origin (by Host), or one of
     // --allowed-origin.
@@ -93,7 +125,7 @@ private:
 
     std::mutex sessions_mutex_;
     std::unordered_map<peer_id, std::weak_ptr<websocket_session>> sessions_;
-    std::map<asio::ip::address, std::size_t> per_address_;  // ordered: Asio addresses have no std::hash
+    std::shared_ptr<address_slots> addresses_;
     std::atomic<bool> shutting_down_{false};
 };
 

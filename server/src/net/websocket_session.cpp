@@ -29,13 +29,11 @@ std::string short_id(const std::optional<peer_id>& id) { return id ? id->str().s
 
 }  // namespace
 
-websocket_session::websocket_session(beast::tcp_stream&& stream, service& svc, asio::ip::address address)
+websocket_session::websocket_session(beast::tcp_stream&& stream, service& svc, std::unique_ptr<address_slots::slot> slot)
     : ws_(std::move(stream)),
       svc_(svc),
-      address_(std::move(address)),
+      slot_(std::move(slot)),
       limiter_(svc.lim().messages_per_second, svc.lim().message_burst, rate_limiter::clock::now()) {}
-
-websocket_session::~websocket_session() { svc_.release_address(address_); }
 
 void websocket_session::start(http::request<http::string_body> upgrade) {
     asio::co_spawn(ws_.get_executor(), run(std::move(upgrade)), [self = shared_from_this()](std::exception_ptr e) {
@@ -59,7 +57,7 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     error_code ec;
     co_await ws_.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-        PS_LOG(debug, "websocket handshake failed from " << address_.to_string() << ": " << ec.message());
+        PS_LOG(debug, "websocket handshake failed from " << slot_->address().to_string() << ": " << ec.message());
         co_return;
     }
 
@@ -67,7 +65,7 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     id_ = tracker.connect();
     svc_.add_session(*id_, weak_from_this());
     svc_.metrics().connection_opened();
-    PS_LOG(debug, "peer " << short_id(id_) << " connected from " << address_.to_string());
+    PS_LOG(debug, "peer " << short_id(id_) << " connected from " << slot_->address().to_string());
     reply(signaling::write_welcome(*id_, "[]", lim), server_type::welcome);
     if (svc_.shutting_down()) begin_close(websocket::close_code::going_away);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "beast.hpp"
+#include "service.hpp"
 
 #include "peershare/core/rate_limiter.hpp"
 #include "peershare/core/signal_message.hpp"
@@ -17,13 +18,10 @@
 
 namespace peershare::net {
 
-class service;
-
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
 public:
-    // `address_slot_held`: the caller acquired a per-address slot that this session releases.
-    websocket_session(beast::tcp_stream&& stream, service& svc, asio::ip::address address);
-    ~websocket_session();
+    // `slot`: the per-address slot the caller acquired; held for the session's life.
+    websocket_session(beast::tcp_stream&& stream, service& svc, std::unique_ptr<address_slots::slot> slot);
 
     void start(http::request<http::string_body> upgrade);
 
@@ -56,7 +54,7 @@ private:
 
     websocket::stream<beast::tcp_stream> ws_;
     service& svc_;
-    asio::ip::address address_;
+    std::unique_ptr<address_slots::slot> slot_;  // must not need the service when destroyed
     std::optional<peer_id> id_;
     rate_limiter limiter_;
     std::deque<queued> queue_;

@@ -1,0 +1,89 @@
+// The command line (peershare --help, serve --help, bad flags) and graceful shutdown on SIGTERM (close 1001, exit 0).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { test } from 'node:test';
+
+import { BIN, getJson, makeShare, scenario } from './harness.mjs';
+
+function run(args, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    // cwd outside the repo: a binary that wrongly starts serving must not leave a data dir there.
+    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`peershare ${args.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+test('peershare --help prints help mentioning serve and exits 0', async () => {
+  const r = await run(['--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /serve/);
+});
+
+test('peershare serve --help lists the serve flags and exits 0', async () => {
+  const r = await run(['serve', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  const missing = [
+    '--host',
+    '--port',
+    '--data-dir',
+    '--grace-period',
+    '--allowed-origin',
+    '--max-message-bytes',
+    '--max-swarms',
+    '--max-swarm-size',
+    '--max-lookup-peers',
+    '--messages-per-second',
+    '--message-burst',
+    '--max-connections-per-ip',
+    '--handshake-timeout',
+    '--idle-timeout',
+  ].filter((flag) => !r.stdout.includes(flag));
+  assert.deepEqual(missing, [], 'flags of docs/protocol.md §2.4 and §4 appear in serve --help');
+});
+
+test('an unknown flag or a bad value exits non-zero with a message on stderr', async () => {
+  const unknown = await run(['serve', '--no-such-flag', '--port', '0']);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /no-such-flag/);
+
+  const badDuration = await run(['serve', '--port', '0', '--grace-period', 'soon']);
+  assert.notEqual(badDuration.code, 0);
+  assert.ok(badDuration.stderr.trim().length > 0, 'a message on stderr');
+
+  const badCommand = await run(['frobnicate']);
+  assert.notEqual(badCommand.code, 0);
+  assert.ok(badCommand.stderr.trim().length > 0, 'a message on stderr');
+});
+
+test('SIGTERM closes open WebSockets with 1001 and exits 0', () =>
+  scenario(async (ctx) => {
+    const srv = await ctx.startServer();
+    const share = makeShare('sigterm');
+    const a = await ctx.connect(srv);
+    const b = await ctx.connect(srv);
+    await a.request({ type: 'announce', resource: share.id, complete: true, metadata: share.base64 });
+    assert.equal((await getJson(srv, '/healthz')).status, 200);
+
+    const stopping = srv.stop({ timeoutMs: 10000 });
+    const [ca, cb] = await Promise.all([a.waitClosed(10000), b.waitClosed(10000)]);
+    assert.equal(ca.code, 1001);
+    assert.equal(cb.code, 1001);
+    const exit = await stopping;
+    assert.equal(exit.forced, false, 'exited on SIGTERM without SIGKILL');
+    assert.equal(exit.code, 0);
+    assert.equal(exit.signal, null);
+  }));

@@ -1,0 +1,656 @@
+// Shared harness for the integration tests: runs the real peershare binary, talks WebSocket and HTTP
+// to it, and builds share metadata exactly as docs/protocol.md §1 defines it.
+
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+import { MiB } from './metadata.mjs';
+
+export * from './metadata.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(here, '..', '..', '..');
+export const BIN = process.env.PEERSHARE_BIN || path.join(REPO_ROOT, 'build', 'bin', 'peershare');
+const VERBOSE = Boolean(process.env.PEERSHARE_TEST_VERBOSE);
+
+// How long the harness waits for things the server should do at once (a reply, a start, a close).
+// Generous for a loaded 2-core machine; a passing test never waits this long.
+export const STEP_TIMEOUT_MS = 5000;
+const START_TIMEOUT_MS = 10000;
+const STOP_TIMEOUT_MS = 5000;
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Polls `probe` until it returns a truthy value, or fails with `what` after `timeoutMs`.
+export async function waitFor(what, probe, { timeoutMs = 10000, intervalMs = 50 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+
+let serverSeq = 0;
+
+export class ServerProcess {
+  constructor({ dataDir, args = [], label }) {
+    this.dataDir = dataDir;
+    this.args = args;
+    this.label = label || `server#${++serverSeq}`;
+    this.stderr = '';
+    this.stdout = '';
+    this.port = undefined;
+    this.exit = undefined; // {code, signal} once exited
+  }
+
+  get host() {
+    return `127.0.0.1:${this.port}`;
+  }
+  get origin() {
+    return `http://${this.host}`;
+  }
+  get wsUrl() {
+    return `ws://${this.host}/ws`;
+  }
+
+  async start() {
+    const argv = ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', this.dataDir, ...this.args];
+    this.argv = argv;
+    const child = spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+      // A spawn that fails (no binary, or one being relinked) emits 'error' and never 'exit'.
+      child.on('error', (error) => {
+        if (this.exit) return;
+        this.exit = { code: null, signal: null, error };
+        resolve(this.exit);
+      });
+    });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      this.stdout += chunk;
+      if (VERBOSE) process.stderr.write(prefixLines(`[${this.label} out] `, chunk));
+    });
+    child.stderr.setEncoding('utf8');
+    let pending = '';
+    const listening = new Promise((resolve, reject) => {
+      child.stderr.on('data', (chunk) => {
+        this.stderr += chunk;
+        if (VERBOSE) process.stderr.write(prefixLines(`[${this.label}] `, chunk));
+        pending += chunk;
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(pending);
+        if (m) resolve(Number(m[1]));
+      });
+      this.exited.then((e) =>
+        reject(e.error ? new Error(`cannot run ${BIN}: ${e.error.message}`) : new Error(`server exited before listening (code ${e.code}, signal ${e.signal})`)),
+      );
+    });
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`server did not log its listening line within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    });
+    try {
+      this.port = await Promise.race([listening, timeout]);
+    } catch (err) {
+      this.killNow();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return this;
+  }
+
+  // SIGTERM, then SIGKILL after a deadline. Resolves to {code, signal, forced}.
+  async stop({ timeoutMs = STOP_TIMEOUT_MS } = {}) {
+    if (this.exit) return { ...this.exit, forced: false };
+    this.child.kill('SIGTERM');
+    let timer;
+    const timedOut = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const r = await Promise.race([this.exited, timedOut]);
+    clearTimeout(timer);
+    if (r !== 'timeout') return { ...r, forced: false };
+    this.child.kill('SIGKILL');
+    const e = await this.exited;
+    return { ...e, forced: true };
+  }
+
+  // kill -9: a crash, for restart tests.
+  async kill9() {
+    this.killNow();
+    return this.exited;
+  }
+
+  killNow() {
+    if (!this.exit && this.child) this.child.kill('SIGKILL');
+  }
+
+  describe() {
+    const status = this.exit ? `exited (code ${this.exit.code}, signal ${this.exit.signal})` : 'running';
+    return `--- ${this.label}: ${BIN} ${(this.argv || []).join(' ')} [${status}] ---\n${this.stderr}${this.stdout ? `\n--- stdout ---\n${this.stdout}` : ''}`;
+  }
+}
+
+function prefixLines(prefix, text) {
+  return text.replace(/^(?=.)/gm, prefix);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A test scenario: owns the servers, temp dirs and clients it creates, cleans them up, and adds the
+// servers' stderr to the error when the test fails.
+
+export async function scenario(fn) {
+  const ctx = new Scenario();
+  try {
+    await fn(ctx);
+  } catch (err) {
+    const logs = ctx.servers.map((s) => s.describe()).join('\n');
+    if (logs && err && typeof err === 'object') {
+      try {
+        err.message = `${err.message}\n${logs}`;
+      } catch {
+        // some errors have a read-only message; the logs are then printed instead
+        process.stderr.write(`${logs}\n`);
+      }
+    }
+    throw err;
+  } finally {
+    await ctx.cleanup();
+  }
+}
+
+class Scenario {
+  constructor() {
+    this.servers = [];
+    this.clients = [];
+    this.dirs = [];
+  }
+
+  async tempDir() {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peershare-it-'));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  // Starts a server; `dataDir` reuses a directory (restart), `args` adds flags.
+  async startServer({ args = [], dataDir } = {}) {
+    const dir = dataDir || (await this.tempDir());
+    const server = new ServerProcess({ dataDir: dir, args });
+    this.servers.push(server);
+    await server.start();
+    return server;
+  }
+
+  // Opens a WebSocket and waits for `welcome`.
+  async connect(server, opts = {}) {
+    const client = await Client.connect(server, opts);
+    this.clients.push(client);
+    return client;
+  }
+
+  // Opens a WebSocket that may be refused; resolves {client} or {status, body}.
+  async tryConnect(server, opts = {}) {
+    const r = await tryConnect(server, opts);
+    if (r.client) this.clients.push(r.client);
+    return r;
+  }
+
+  async cleanup() {
+    for (const c of this.clients) c.terminate();
+    await Promise.all(this.servers.map((s) => s.stop().catch(() => {})));
+    await Promise.all(this.dirs.map((d) => fs.rm(d, { recursive: true, force: true }).catch(() => {})));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket client
+
+let requestSeq = 1000;
+
+function wsOptions({ origin, localAddress, headers } = {}) {
+  const o = { handshakeTimeout: STEP_TIMEOUT_MS, perMessageDeflate: false, maxPayload: 16 * MiB };
+  if (origin !== undefined) o.origin = origin; // ws sends no Origin unless asked
+  if (localAddress) o.localAddress = localAddress;
+  if (headers) o.headers = headers;
+  return o;
+}
+
+function urlOf(server) {
+  return typeof server === 'string' ? server : server.wsUrl;
+}
+
+export class Client {
+  constructor(ws) {
+    this.ws = ws;
+    this.queue = []; // parsed server messages not yet taken by next()
+    this.waiters = [];
+    this.nonJson = []; // frames that were not JSON text (should never happen)
+    this.closeInfo = undefined;
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => {
+        this.closeInfo = { code, reason: reason.toString() };
+        for (const w of this.waiters.splice(0)) {
+          clearTimeout(w.timer);
+          w.reject(new Error(`connection closed (code ${code}) while waiting for ${w.what}; unmatched queue: ${JSON.stringify(this.queue)}`));
+        }
+        resolve(this.closeInfo);
+      });
+    });
+    ws.on('error', (err) => {
+      this.lastError = err;
+    });
+    ws.on('message', (data, isBinary) => {
+      let msg;
+      try {
+        if (isBinary) throw new Error('binary');
+        msg = JSON.parse(data.toString('utf8'));
+      } catch {
+        this.nonJson.push({ data, isBinary });
+        return;
+      }
+      const i = this.waiters.findIndex((w) => w.predicate(msg));
+      if (i >= 0) {
+        const [w] = this.waiters.splice(i, 1);
+        clearTimeout(w.timer);
+        w.resolve(msg);
+      } else {
+        this.queue.push(msg);
+      }
+    });
+  }
+
+  static async connect(server, opts = {}) {
+    const r = await tryConnect(server, opts);
+    if (!r.client) throw new Error(`WebSocket upgrade refused with HTTP ${r.status}: ${r.body}`);
+    return r.client;
+  }
+
+  get peer() {
+    return this.welcome.peer;
+  }
+
+  // Resolves with the first message (queued or future) that matches, and takes it off the queue.
+  next(predicate = () => true, timeoutMs = STEP_TIMEOUT_MS, what = predicate.toString()) {
+    const i = this.queue.findIndex(predicate);
+    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]);
+    if (this.closeInfo) {
+      return Promise.reject(new Error(`connection already closed (code ${this.closeInfo.code}) while waiting for ${what}`));
+    }
+    return new Promise((resolve, reject) => {
+      const w = { predicate, resolve, reject, what };
+      w.timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; unmatched queue: ${JSON.stringify(this.queue)}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  nextOfType(type, timeoutMs) {
+    return this.next((m) => m.type === type, timeoutMs, `a "${type}" message`);
+  }
+
+  send(msg) {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  sendRaw(data, { binary = false, fin = true } = {}) {
+    this.ws.send(data, { binary, fin });
+  }
+
+  // Sends `msg` with an id (given or fresh) and resolves with the reply or error carrying that id.
+  async request(msg, timeoutMs) {
+    const m = { ...msg };
+    if (!('id' in m)) m.id = ++requestSeq;
+    this.send(m);
+    return this.next((r) => r.id === m.id, timeoutMs, `the reply to ${JSON.stringify(m).slice(0, 200)}`);
+  }
+
+  // Sends a raw frame carrying request id `id` and resolves with the reply/error with that id.
+  async requestRaw(text, id, timeoutMs) {
+    this.sendRaw(text);
+    return this.next((r) => r.id === id, timeoutMs, `the reply to raw ${text.slice(0, 200)}`);
+  }
+
+  // A round trip: everything the server sent this connection before answering it is now queued.
+  async barrier() {
+    const resource = crypto.randomBytes(32).toString('hex');
+    const id = `barrier-${++requestSeq}`;
+    const reply = await this.request({ type: 'lookup', id, resource });
+    if (reply.type !== 'error' || reply.code !== 'not_found') {
+      throw new Error(`barrier lookup got ${JSON.stringify(reply)}`);
+    }
+  }
+
+  // After a barrier: fails if a queued message matches `predicate`.
+  async assertNothing(predicate, what) {
+    await this.barrier();
+    const hit = this.queue.find(predicate);
+    if (hit) throw new Error(`unexpected message (${what}): ${JSON.stringify(hit)}`);
+  }
+
+  async close(code = 1000) {
+    if (!this.closeInfo) {
+      this.ws.close(code);
+      let timer;
+      await Promise.race([this.closed, new Promise((r) => (timer = setTimeout(r, STEP_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      if (!this.closeInfo) this.ws.terminate();
+    }
+    return this.closed;
+  }
+
+  // Waits for the server to close the connection; resolves {code, reason}.
+  async waitClosed(timeoutMs = STEP_TIMEOUT_MS) {
+    let timer;
+    const r = await Promise.race([
+      this.closed,
+      new Promise((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!r) throw new Error(`connection not closed within ${timeoutMs} ms; queue: ${JSON.stringify(this.queue).slice(0, 500)}`);
+    return r;
+  }
+
+  terminate() {
+    if (!this.closeInfo) this.ws.terminate();
+  }
+}
+
+// Resolves {client} after the welcome, or {status, body, headers} when the upgrade is refused.
+export function tryConnect(server, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(urlOf(server), wsOptions(opts));
+    let settled = false;
+    const done = (fn, v) => {
+      if (!settled) {
+        settled = true;
+        fn(v);
+      }
+    };
+    const client = new Client(ws);
+    ws.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => {
+        done(resolve, { status: res.statusCode, headers: res.headers, body });
+        req.destroy();
+      });
+      res.on('error', () => done(resolve, { status: res.statusCode, headers: res.headers, body }));
+    });
+    ws.on('error', (err) => done(reject, err));
+    ws.on('open', () => {
+      client
+        .next((m) => m.type === 'welcome', STEP_TIMEOUT_MS, 'welcome')
+        .then((welcome) => {
+          client.welcome = welcome;
+          done(resolve, { client });
+        })
+        .catch((err) => done(reject, err));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A raw WebSocket over a TCP socket, for what the ws client will not do (a frame header with no
+// payload yet).
+
+export async function rawWebSocket(server) {
+  const sock = net.connect(server.port, '127.0.0.1');
+  await once(sock, 'connect');
+  const key = crypto.randomBytes(16).toString('base64');
+  sock.write(
+    `GET /ws HTTP/1.1\r\nHost: ${server.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const raw = new RawWs(sock);
+  const head = await raw.readHttpHead();
+  if (!/^HTTP\/1\.1 101/.test(head)) throw new Error(`raw upgrade refused: ${head}`);
+  return raw;
+}
+
+export class RawWs {
+  constructor(sock) {
+    this.sock = sock;
+    this.buf = Buffer.alloc(0);
+    this.ended = false;
+    this.notify = () => {};
+    sock.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.notify();
+    });
+    const end = () => {
+      this.ended = true;
+      this.notify();
+    };
+    sock.on('end', end);
+    sock.on('close', end);
+    sock.on('error', end);
+  }
+
+  async waitData(timeoutMs) {
+    let timer;
+    await new Promise((resolve, reject) => {
+      this.notify = resolve;
+      timer = setTimeout(() => reject(new Error(`raw socket: nothing within ${timeoutMs} ms`)), timeoutMs);
+    });
+    clearTimeout(timer);
+  }
+
+  async readHttpHead(timeoutMs = STEP_TIMEOUT_MS) {
+    for (;;) {
+      const i = this.buf.indexOf('\r\n\r\n');
+      if (i >= 0) {
+        const head = this.buf.subarray(0, i).toString('latin1');
+        this.buf = this.buf.subarray(i + 4);
+        return head;
+      }
+      if (this.ended) throw new Error('raw socket ended during the HTTP head');
+      await this.waitData(timeoutMs);
+    }
+  }
+
+  // Resolves {opcode, fin, payload} or undefined when the socket ended.
+  async readFrame(timeoutMs = STEP_TIMEOUT_MS) {
+    for (;;) {
+      const f = this.tryParse();
+      if (f) return f;
+      if (this.ended) return undefined;
+      await this.waitData(timeoutMs);
+    }
+  }
+
+  tryParse() {
+    const b = this.buf;
+    if (b.length < 2) return undefined;
+    let len = b[1] & 0x7f;
+    let off = 2;
+    if (len === 126) {
+      if (b.length < 4) return undefined;
+      len = b.readUInt16BE(2);
+      off = 4;
+    } else if (len === 127) {
+      if (b.length < 10) return undefined;
+      len = Number(b.readBigUInt64BE(2));
+      off = 10;
+    }
+    if (b[1] & 0x80) off += 4; // servers do not mask, but be safe
+    if (b.length < off + len) return undefined;
+    const frame = { fin: Boolean(b[0] & 0x80), opcode: b[0] & 0x0f, payload: b.subarray(off, off + len) };
+    this.buf = b.subarray(off + len);
+    return frame;
+  }
+
+  // A masked client frame header claiming `length` payload bytes, without the payload.
+  writeHeaderOnly(opcode, length) {
+    const h = Buffer.alloc(14);
+    h[0] = 0x80 | opcode;
+    h[1] = 0x80 | 127;
+    h.writeBigUInt64BE(BigInt(length), 2);
+    crypto.randomFillSync(h, 10, 4);
+    this.sock.write(h);
+  }
+
+  // A masked client text frame.
+  writeText(text) {
+    const payload = Buffer.from(text, 'utf8');
+    const len = payload.length;
+    const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
+    const h = Buffer.alloc(2 + ext + 4);
+    h[0] = 0x81;
+    if (ext === 0) h[1] = 0x80 | len;
+    else if (ext === 2) {
+      h[1] = 0x80 | 126;
+      h.writeUInt16BE(len, 2);
+    } else {
+      h[1] = 0x80 | 127;
+      h.writeBigUInt64BE(BigInt(len), 2);
+    }
+    const mask = crypto.randomBytes(4);
+    mask.copy(h, 2 + ext);
+    for (let i = 0; i < len; i++) payload[i] ^= mask[i & 3];
+    this.sock.write(Buffer.concat([h, payload]));
+  }
+
+  // Resolves once the TCP connection is closed by either side (or after timeoutMs with false).
+  async waitEnded(timeoutMs = STEP_TIMEOUT_MS) {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await this.waitData(left).catch(() => {});
+      this.buf = Buffer.alloc(0); // the caller only cares about the end
+    }
+    return true;
+  }
+
+  destroy() {
+    this.sock.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+// One request on its own connection (agent: false → Connection: close), so no idle keep-alive
+// connection lingers and counts against per-IP limits.
+export function httpRequest(server, method, urlPath, { body, headers = {}, timeoutMs = STEP_TIMEOUT_MS } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: server.port, method, path: urlPath, headers, agent: false, timeout: timeoutMs },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            body: buf,
+            text: () => buf.toString('utf8'),
+            json: () => JSON.parse(buf.toString('utf8')),
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`HTTP ${method} ${urlPath} timed out`)));
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+export const httpGet = (server, p, opts) => httpRequest(server, 'GET', p, opts);
+
+export function putMetadata(server, id, bytes) {
+  return httpRequest(server, 'PUT', `/api/resources/${id}/metadata`, {
+    body: bytes,
+    headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length },
+  });
+}
+
+export async function getJson(server, p) {
+  const r = await httpGet(server, p);
+  return { status: r.status, headers: r.headers, body: r.body.length ? r.json() : undefined };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus text format
+
+// Returns [{name, labels, value}] for every sample, plus `types`: name → type from # TYPE lines.
+export function parseMetrics(text) {
+  const samples = [];
+  const types = new Map();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const t = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (t) {
+      types.set(t[1], t[2]);
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) throw new Error(`unparsable metrics line: ${line}`);
+    const labels = {};
+    if (m[2]) {
+      const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+      let l;
+      while ((l = re.exec(m[2]))) labels[l[1]] = l[2];
+    }
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  samples.types = types;
+  return samples;
+}
+
+export async function readMetrics(server) {
+  const r = await httpGet(server, '/metrics');
+  if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
+  const m = parseMetrics(r.text());
+  m.response = r;
+  return m;
+}
+
+// The sample's value; a labelled counter that has not been touched yet reads as 0.
+export function metric(samples, name, labels = {}) {
+  const hit = samples.find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
+  return hit ? hit.value : 0;
+}
+
+export function hasSample(samples, name) {
+  return samples.some((s) => s.name === name);
+}
+
+export function randomId() {
+  return crypto.randomBytes(32).toString('hex');
+}
+
+// Asserts an `error` message: its code, and its id when `id` is given.
+export function isError(msg, code, id) {
+  return msg && msg.type === 'error' && msg.code === code && (id === undefined || msg.id === id);
+}
