@@ -90,6 +90,7 @@ std::string check_name(std::string_view name) {
     if (name.empty()) return "is empty";
     if (name.size() > max_name_bytes) return "is longer than 255 bytes";
     if (name.find('/') != std::string_view::npos) return "contains '/'";
+    if (name == "." || name == "..") return "is '.' or '..'";  // a client saves a share into a folder of this name
     return check_characters(name);
 }
 

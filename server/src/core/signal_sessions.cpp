@@ -43,7 +43,11 @@ errc signal_sessions::on_message(const peer_id& from, const peer_id& to, const r
     switch (kind) {
     case signaling::signal_kind::offer: {
         bool already_open_by_sender = it != sessions_.end() && it->second.offerer && *it->second.offerer == from;
-        if (!already_open_by_sender && open_offers(from) >= limits_.max_open_offers) return errc::too_many_offers;
+        if (!already_open_by_sender && open_offers(from) >= limits_.max_open_offers) {
+            // Expired offers are no longer open, even if the periodic prune has not run yet.
+            prune_peer(from, now);
+            if (open_offers(from) >= limits_.max_open_offers) return errc::too_many_offers;
+        }
         if (it == sessions_.end()) {
             it = sessions_.emplace(key, session{from, to, nullptr, false, now}).first;
             by_peer_[from].insert(key);
@@ -82,6 +86,14 @@ void signal_sessions::remove_peer(const peer_id& peer) {
     std::vector<std::string> keys(idx->second.begin(), idx->second.end());
     for (const auto& k : keys)
         if (auto it = sessions_.find(k); it != sessions_.end()) erase(it);
+}
+
+void signal_sessions::prune_peer(const peer_id& peer, clock::time_point now) {
+    auto idx = by_peer_.find(peer);
+    if (idx == by_peer_.end()) return;
+    std::vector<std::string> keys(idx->second.begin(), idx->second.end());
+    for (const auto& k : keys)
+        if (auto it = sessions_.find(k); it != sessions_.end() && it->second.expires <= now) erase(it);
 }
 
 void signal_sessions::prune(clock::time_point now) {

@@ -45,6 +45,7 @@ private:
     static std::string key_of(const peer_id& x, const peer_id& y, const resource_id& r);
     void erase(std::unordered_map<std::string, session>::iterator it);
     void close_offer(session& s);
+    void prune_peer(const peer_id& peer, clock::time_point now);
 
     const limits& limits_;
     std::unordered_map<std::string, session> sessions_;

@@ -33,13 +33,14 @@ class resource_store {
 public:
     virtual ~resource_store() = default;
 
-    // Stores the metadata of `id` if absent (created = last_seen = now); if present, only sets
-    // last_seen = now. Returns true when it was inserted. The caller has verified the metadata.
+    // Stores the metadata of `id` if absent (created = last_seen = now); if present, only raises
+    // last_seen to now (never lowers it). Returns true when it was inserted. The caller has
+    // verified the metadata.
     virtual bool put(const resource_id& id, std::string_view metadata, std::int64_t now) = 0;
 
     virtual std::optional<resource_record> get(const resource_id& id) = 0;
 
-    // Sets last_seen = now; false when the share is unknown.
+    // Raises last_seen to now (never lowers it); false when the share is unknown.
     virtual bool touch(const resource_id& id, std::int64_t now) = 0;
 
     // Sets last_seen = now for every share (used at start-up, so a restart never shortens a life).

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building and testing peershare needs on Debian 12, skipping what is already there:
+# Debian packages (compiler, Boost, SQLite, OpenSSL, ...) and the npm packages of package-lock.json.
+# Usage: scripts/setup.sh [--with-test-tools]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ cmake make ccache pkg-config libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
+          libgtest-dev nodejs npm)
+if [[ "${1:-}" == "--with-test-tools" ]]; then
+  packages+=(curl)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  # nodejs/npm may come from outside Debian (a newer Node): accept a working command instead.
+  if [[ "$p" == nodejs ]] && command -v node >/dev/null; then continue; fi
+  if [[ "$p" == npm ]] && command -v npm >/dev/null; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if ((node_major < 20)); then
+  echo "setup: Node.js 20 or newer is needed to build the web app (found $(node --version))." >&2
+  exit 1
+fi
+
+# npm ci only when the lockfile changed since the last install.
+stamp=node_modules/.package-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi

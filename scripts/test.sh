@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything, and runs every test: C++ unit tests (ctest), the web
+# app's type check and unit tests (vitest), and the integration tests against the real binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-test-tools
+scripts/build.sh --tests
+
+echo "== C++ unit tests"
+ctest --test-dir build --output-on-failure --parallel "$(nproc)"
+
+echo "== web: type check and unit tests"
+npm run --silent typecheck
+npm run --silent test:web
+
+echo "== integration tests (real server binary)"
+PEERSHARE_BIN="$PWD/build/bin/peershare" npm run --silent test:integration

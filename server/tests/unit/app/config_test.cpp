@@ -1,0 +1,295 @@
+// Covers app/config: parse_command_line (defaults, flags, PEERSHARE_* environment, durations, origins, exit codes) and normalize_origin.
+#include "peershare/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace peershare {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Every environment variable the command line reads.
+const char* const env_names[] = {
+    "PEERSHARE_HOST",          "PEERSHARE_PORT",          "PEERSHARE_DATA_DIR",
+    "PEERSHARE_WEB_ROOT",      "PEERSHARE_ALLOWED_ORIGIN", "PEERSHARE_LOG_LEVEL",
+    "PEERSHARE_GRACE_PERIOD",  "PEERSHARE_THREADS",       "PEERSHARE_MAX_MESSAGE_BYTES",
+    "PEERSHARE_MAX_SWARMS",    "PEERSHARE_MAX_SWARM_SIZE", "PEERSHARE_MAX_LOOKUP_PEERS",
+    "PEERSHARE_MESSAGES_PER_SECOND", "PEERSHARE_MESSAGE_BURST", "PEERSHARE_MAX_CONNECTIONS_PER_IP",
+    "PEERSHARE_HANDSHAKE_TIMEOUT",   "PEERSHARE_IDLE_TIMEOUT",
+};
+
+struct run_result {
+    command_line cl;
+    std::string out, err;
+};
+
+class config_test : public ::testing::Test {
+protected:
+    // Each test starts from an environment without PEERSHARE_* variables and gets the old one back.
+    void SetUp() override {
+        for (const char* name : env_names) {
+            if (const char* v = std::getenv(name)) saved_[name] = v;
+            ::unsetenv(name);
+        }
+    }
+    void TearDown() override {
+        for (const char* name : env_names) ::unsetenv(name);
+        for (const auto& [name, value] : saved_) ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    static void set_env(const char* name, const char* value) { ::setenv(name, value, 1); }
+
+    static run_result run(std::vector<std::string> args) {
+        args.insert(args.begin(), "peershare");
+        std::vector<const char*> argv;
+        for (const auto& a : args) argv.push_back(a.c_str());
+        argv.push_back(nullptr);
+        std::ostringstream out, err;
+        auto cl = parse_command_line(static_cast<int>(args.size()), argv.data(), out, err);
+        return {std::move(cl), out.str(), err.str()};
+    }
+    // Runs `serve` with `args` and expects a configuration.
+    static server_config serve(std::vector<std::string> args = {}) {
+        args.insert(args.begin(), "serve");
+        auto r = run(args);
+        EXPECT_EQ(r.cl.exit_code, 0) << r.err;
+        EXPECT_TRUE(r.cl.config.has_value()) << r.err;
+        return r.cl.config.value_or(server_config{});
+    }
+    // Runs `serve` with `args` and expects an exit without a configuration.
+    static run_result refuse(std::vector<std::string> args) {
+        args.insert(args.begin(), "serve");
+        auto r = run(args);
+        EXPECT_FALSE(r.cl.config.has_value()) << "accepted: " << ::testing::PrintToString(args);
+        EXPECT_NE(r.cl.exit_code, 0);
+        EXPECT_FALSE(r.err.empty()) << "a refusal says why";
+        return r;
+    }
+
+private:
+    std::map<std::string, std::string> saved_;
+};
+
+TEST_F(config_test, serve_without_flags_uses_the_defaults) {
+    auto c = serve();
+    const limits l;
+    EXPECT_EQ(c.host, "127.0.0.1");
+    EXPECT_EQ(c.port, 8080);
+    EXPECT_EQ(c.data_dir, std::filesystem::path("peershare-data"));
+    EXPECT_FALSE(c.web_root.has_value());
+    EXPECT_TRUE(c.allowed_origins.empty());
+    EXPECT_EQ(c.log_level, log::level::info);
+    EXPECT_EQ(c.grace_period, 24h);
+    EXPECT_EQ(c.threads, std::max(1u, std::thread::hardware_concurrency()));
+    EXPECT_EQ(c.lim.max_message_bytes, l.max_message_bytes);
+    EXPECT_EQ(c.lim.max_swarms, l.max_swarms);
+    EXPECT_EQ(c.lim.max_swarm_size, l.max_swarm_size);
+    EXPECT_EQ(c.lim.max_lookup_peers, l.max_lookup_peers);
+    EXPECT_EQ(c.lim.messages_per_second, l.messages_per_second);
+    EXPECT_EQ(c.lim.message_burst, l.message_burst);
+    EXPECT_EQ(c.lim.max_connections_per_ip, l.max_connections_per_ip);
+    EXPECT_EQ(c.lim.handshake_timeout, 10s);
+    EXPECT_EQ(c.lim.idle_timeout, 60s);
+    EXPECT_EQ(c.lim.max_open_offers, l.max_open_offers);
+    EXPECT_EQ(c.lim.signal_session_ttl, l.signal_session_ttl);
+}
+
+TEST_F(config_test, flags_set_every_field) {
+    auto web = std::filesystem::temp_directory_path();
+    auto c = serve({"--host", "0.0.0.0", "--port", "9000", "--data-dir", "/var/lib/peershare", "--web-root", web.string(),
+                    "--log-level", "debug", "--grace-period", "7d", "--threads", "3", "--max-message-bytes", "2048",
+                    "--max-swarms", "10", "--max-swarm-size", "5", "--max-lookup-peers", "7", "--messages-per-second",
+                    "5.5", "--message-burst", "20", "--max-connections-per-ip", "3", "--handshake-timeout", "500ms",
+                    "--idle-timeout", "30s"});
+    EXPECT_EQ(c.host, "0.0.0.0");
+    EXPECT_EQ(c.port, 9000);
+    EXPECT_EQ(c.data_dir, std::filesystem::path("/var/lib/peershare"));
+    EXPECT_EQ(c.web_root, web);
+    EXPECT_EQ(c.log_level, log::level::debug);
+    EXPECT_EQ(c.grace_period, 7 * 24h);
+    EXPECT_EQ(c.threads, 3u);
+    EXPECT_EQ(c.lim.max_message_bytes, 2048u);
+    EXPECT_EQ(c.lim.max_swarms, 10u);
+    EXPECT_EQ(c.lim.max_swarm_size, 5u);
+    EXPECT_EQ(c.lim.max_lookup_peers, 7u);
+    EXPECT_EQ(c.lim.messages_per_second, 5.5);
+    EXPECT_EQ(c.lim.message_burst, 20.0);
+    EXPECT_EQ(c.lim.max_connections_per_ip, 3u);
+    EXPECT_EQ(c.lim.handshake_timeout, 500ms);
+    EXPECT_EQ(c.lim.idle_timeout, 30s);
+}
+
+TEST_F(config_test, port_zero_is_accepted_to_let_the_system_pick) {
+    EXPECT_EQ(serve({"--port", "0"}).port, 0);
+}
+
+TEST_F(config_test, environment_variables_apply) {
+    set_env("PEERSHARE_HOST", "::1");
+    set_env("PEERSHARE_PORT", "9123");
+    set_env("PEERSHARE_DATA_DIR", "/tmp/ps");
+    set_env("PEERSHARE_LOG_LEVEL", "warn");
+    set_env("PEERSHARE_GRACE_PERIOD", "2h");
+    set_env("PEERSHARE_MAX_SWARMS", "11");
+    set_env("PEERSHARE_MESSAGE_BURST", "40");
+    set_env("PEERSHARE_IDLE_TIMEOUT", "90s");
+    auto c = serve();
+    EXPECT_EQ(c.host, "::1");
+    EXPECT_EQ(c.port, 9123);
+    EXPECT_EQ(c.data_dir, std::filesystem::path("/tmp/ps"));
+    EXPECT_EQ(c.log_level, log::level::warn);
+    EXPECT_EQ(c.grace_period, 2h);
+    EXPECT_EQ(c.lim.max_swarms, 11u);
+    EXPECT_EQ(c.lim.message_burst, 40.0);
+    EXPECT_EQ(c.lim.idle_timeout, 90s);
+}
+
+TEST_F(config_test, flag_wins_over_its_environment_variable) {
+    set_env("PEERSHARE_PORT", "9123");
+    EXPECT_EQ(serve({"--port", "9200"}).port, 9200);
+}
+
+TEST_F(config_test, allowed_origins_from_the_environment_are_comma_separated_and_normalized) {
+    set_env("PEERSHARE_ALLOWED_ORIGIN", "https://A.example:443,http://b.example:8080");
+    EXPECT_EQ(serve().allowed_origins, (std::vector<std::string>{"https://a.example", "http://b.example:8080"}));
+}
+
+TEST_F(config_test, invalid_environment_value_is_refused) {
+    set_env("PEERSHARE_PORT", "not-a-port");
+    refuse({});
+}
+
+TEST_F(config_test, durations_accept_every_unit) {
+    auto c = serve({"--grace-period", "90m", "--handshake-timeout", "2s", "--idle-timeout", "1m"});
+    EXPECT_EQ(c.grace_period, 90min);
+    EXPECT_EQ(c.lim.handshake_timeout, 2s);
+    EXPECT_EQ(c.lim.idle_timeout, 60s);
+    EXPECT_EQ(serve({"--grace-period", "45"}).grace_period, 45s) << "a plain number is seconds";
+}
+
+TEST_F(config_test, malformed_duration_is_refused_with_a_message) {
+    auto r = refuse({"--grace-period", "tomorrow"});
+    EXPECT_NE(r.err.find("tomorrow"), std::string::npos) << r.err;
+    refuse({"--idle-timeout", "-5s"});
+    refuse({"--handshake-timeout", "1.5s"});
+}
+
+TEST_F(config_test, timeouts_below_their_minimum_exit_with_code_2) {
+    auto idle = refuse({"--idle-timeout", "999ms"});
+    EXPECT_EQ(idle.cl.exit_code, 2);
+    EXPECT_NE(idle.err.find("--idle-timeout"), std::string::npos) << idle.err;
+    EXPECT_EQ(refuse({"--handshake-timeout", "99ms"}).cl.exit_code, 2);
+    auto ok = serve({"--idle-timeout", "1s", "--handshake-timeout", "100ms"});
+    EXPECT_EQ(ok.lim.idle_timeout, 1s);
+}
+
+TEST_F(config_test, allowed_origin_is_repeatable_and_normalized) {
+    auto c = serve({"--allowed-origin", "https://Example.org:443/", "--allowed-origin", "http://localhost:5173"});
+    EXPECT_EQ(c.allowed_origins, (std::vector<std::string>{"https://example.org", "http://localhost:5173"}));
+}
+
+TEST_F(config_test, bad_allowed_origin_exits_with_code_2_and_names_it) {
+    auto r = refuse({"--allowed-origin", "https://ok.example", "--allowed-origin", "example.org/path"});
+    EXPECT_EQ(r.cl.exit_code, 2);
+    EXPECT_NE(r.err.find("'example.org/path'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--allowed-origin"), std::string::npos) << r.err;
+}
+
+TEST_F(config_test, out_of_range_values_are_refused) {
+    refuse({"--port", "70000"});
+    refuse({"--port", "-1"});
+    refuse({"--threads", "0"});
+    refuse({"--threads", "65"});
+    refuse({"--max-message-bytes", "100"});
+    refuse({"--max-swarm-size", "1"});
+    refuse({"--messages-per-second", "0"});
+    refuse({"--log-level", "verbose"});
+}
+
+TEST_F(config_test, web_root_must_be_an_existing_directory) {
+    auto r = refuse({"--web-root", "/nonexistent/peershare-web-root"});
+    EXPECT_NE(r.err.find("/nonexistent/peershare-web-root"), std::string::npos) << r.err;
+}
+
+TEST_F(config_test, unknown_flag_exits_non_zero) {
+    auto r = refuse({"--no-such-flag"});
+    EXPECT_NE(r.err.find("--no-such-flag"), std::string::npos) << r.err;
+}
+
+TEST_F(config_test, unknown_subcommand_exits_non_zero) {
+    auto r = run({"start"});
+    EXPECT_FALSE(r.cl.config.has_value());
+    EXPECT_NE(r.cl.exit_code, 0);
+}
+
+TEST_F(config_test, no_subcommand_exits_non_zero) {
+    auto r = run({});
+    EXPECT_FALSE(r.cl.config.has_value());
+    EXPECT_NE(r.cl.exit_code, 0);
+    EXPECT_FALSE(r.err.empty());
+}
+
+TEST_F(config_test, help_exits_0_and_names_the_serve_subcommand) {
+    auto r = run({"--help"});
+    EXPECT_EQ(r.cl.exit_code, 0);
+    EXPECT_FALSE(r.cl.config.has_value());
+    EXPECT_NE(r.out.find("serve"), std::string::npos) << r.out;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(config_test, serve_help_exits_0_and_lists_its_flags) {
+    auto r = run({"serve", "--help"});
+    EXPECT_EQ(r.cl.exit_code, 0);
+    EXPECT_FALSE(r.cl.config.has_value());
+    for (const char* flag : {"--port", "--allowed-origin", "--grace-period", "--max-swarms", "--idle-timeout"})
+        EXPECT_NE(r.out.find(flag), std::string::npos) << flag << " in:\n" << r.out;
+}
+
+TEST_F(config_test, version_exits_0_and_prints_the_version) {
+    auto r = run({"--version"});
+    EXPECT_EQ(r.cl.exit_code, 0);
+    EXPECT_FALSE(r.cl.config.has_value());
+    EXPECT_NE(r.out.find(std::string("peershare ") + PEERSHARE_VERSION_STRING), std::string::npos) << r.out;
+}
+
+TEST(server_config, sweep_interval_is_a_quarter_of_the_grace_period_within_bounds) {
+    server_config c;
+    c.grace_period = 2min;
+    EXPECT_EQ(c.sweep_interval(), 30s);
+    c.grace_period = 24h;
+    EXPECT_EQ(c.sweep_interval(), 60s);
+    c.grace_period = 200ms;
+    EXPECT_EQ(c.sweep_interval(), 100ms);
+}
+
+// --- normalize_origin ---
+
+TEST(normalize_origin, lowercases_and_drops_the_default_port_and_trailing_slash) {
+    EXPECT_EQ(normalize_origin("https://Example.org:443/"), "https://example.org");
+    EXPECT_EQ(normalize_origin("HTTPS://EXAMPLE.ORG"), "https://example.org");
+    EXPECT_EQ(normalize_origin("http://example.org:80"), "http://example.org");
+    EXPECT_EQ(normalize_origin("https://example.org"), "https://example.org");
+}
+
+TEST(normalize_origin, keeps_a_non_default_port) {
+    EXPECT_EQ(normalize_origin("http://localhost:5173"), "http://localhost:5173");
+    EXPECT_EQ(normalize_origin("http://example.org:443"), "http://example.org:443");
+    EXPECT_EQ(normalize_origin("https://example.org:80"), "https://example.org:80");
+    EXPECT_EQ(normalize_origin("https://[::1]:8443"), "https://[::1]:8443");
+}
+
+TEST(normalize_origin, rejects_what_is_not_scheme_host_port) {
+    for (std::string_view bad : {"", "null", "example.org", "//example.org", "ftp://example.org", "ws://example.org",
+                                 "https://", "https:///", "https://example.org/path", "https://example.org//",
+                                 "https://example.org?q", "https://example.org#f", "https://user@example.org",
+                                 "https://exa mple.org"})
+        EXPECT_EQ(normalize_origin(bad), std::nullopt) << "'" << bad << "'";
+}
+
+}  // namespace
+}  // namespace peershare

@@ -1,0 +1,364 @@
+// Covers core/tracker: who gets peer_joined/peer_left pushes, lookup replies, relay rules and the server-set `from`, leave and disconnect.
+#include "peershare/core/tracker.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+namespace peershare {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using signaling::server_type;
+using signaling::signal_kind;
+using test::resource;
+using time_point = tracker::clock::time_point;
+
+const time_point t0{std::chrono::hours(1000)};
+
+std::set<peer_id> recipients(const outbox& out) {
+    std::set<peer_id> to;
+    for (const auto& o : out) to.insert(o.to);
+    return to;
+}
+
+class tracker_test : public ::testing::Test {
+protected:
+    tracker_test() : t(make_limits()) {}
+    static limits make_limits() {
+        limits lim;
+        lim.max_lookup_peers = 3;
+        lim.max_swarms = 2;
+        return lim;
+    }
+    swarm_info info() {
+        swarm_info i;
+        i.metadata_size = 122;
+        i.metadata_base64 = std::make_shared<const std::string>("UFNIMQ==");
+        return i;
+    }
+    tracker::announce_result announce(const peer_id& p, unsigned r, bool complete = false) {
+        return t.announce(p, resource(r), complete, info());
+    }
+    signaling::signal signal_to(const peer_id& to, signal_kind kind, unsigned r = 1, std::string data = R"({"sdp":"x"})") {
+        return {resource(r), to, kind, std::move(data)};
+    }
+
+    tracker t;
+};
+
+// --- connect ---
+
+TEST_F(tracker_test, connect_assigns_distinct_random_peer_ids) {
+    auto a = t.connect();
+    auto b = t.connect();
+    EXPECT_NE(a, b);
+    EXPECT_TRUE(is_lower_hex(a.str(), peer_id::hex_length));
+    EXPECT_EQ(t.stats().peers, 2u);
+}
+
+// --- announce ---
+
+TEST_F(tracker_test, first_announce_creates_the_swarm_and_pushes_nothing) {
+    auto a = t.connect();
+    auto r = announce(a, 1);
+    EXPECT_EQ(r.error, errc::ok);
+    EXPECT_EQ(r.peers, 1u);
+    EXPECT_TRUE(r.created);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_TRUE(t.is_active(resource(1)));
+    ASSERT_TRUE(t.active_info(resource(1)));
+    EXPECT_EQ(t.active_info(resource(1))->metadata_size, 122u);
+}
+
+TEST_F(tracker_test, announce_pushes_peer_joined_to_the_other_members_only) {
+    auto a = t.connect(), b = t.connect(), c = t.connect(), outsider = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    announce(outsider, 2);
+    auto r = announce(c, 1, true);
+    EXPECT_EQ(r.error, errc::ok);
+    EXPECT_EQ(r.peers, 3u);
+    EXPECT_FALSE(r.created);
+    EXPECT_EQ(recipients(r.out), (std::set{a, b}));
+    ASSERT_EQ(r.out.size(), 2u);
+    for (const auto& o : r.out) {
+        EXPECT_EQ(o.type, server_type::peer_joined);
+        EXPECT_EQ(json::parse(*o.text),
+                  (json{{"type", "peer_joined"}, {"resource", resource(1).str()}, {"peer", c.str()}, {"complete", true}}));
+    }
+}
+
+TEST_F(tracker_test, re_announce_with_a_new_complete_flag_pushes_peer_joined_again) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1, false);
+    auto r = announce(b, 1, true);
+    EXPECT_EQ(r.error, errc::ok);
+    EXPECT_EQ(r.peers, 2u);
+    ASSERT_EQ(r.out.size(), 1u);
+    EXPECT_EQ(r.out[0].to, a);
+    EXPECT_EQ(json::parse(*r.out[0].text)["complete"], true);
+    EXPECT_EQ(t.holders(resource(1)).complete, 1u);
+}
+
+TEST_F(tracker_test, re_announce_with_the_same_flag_pushes_nothing) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1, true);
+    auto r = announce(b, 1, true);
+    EXPECT_EQ(r.error, errc::ok);
+    EXPECT_EQ(r.peers, 2u);
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(tracker_test, refused_announce_reports_the_error_and_pushes_nothing) {
+    auto a = t.connect(), b = t.connect();
+    announce(b, 3);
+    announce(a, 1);
+    announce(a, 2);
+    auto r = announce(a, 3);  // max_swarms is 2
+    EXPECT_EQ(r.error, errc::too_many_swarms);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(t.holders(resource(3)).holders, 1u);
+}
+
+// --- lookup ---
+
+TEST_F(tracker_test, lookup_of_an_inactive_share_is_not_active) {
+    auto a = t.connect();
+    auto r = t.lookup(a, resource(1));
+    EXPECT_FALSE(r.active);
+    EXPECT_EQ(r.peer_count, 0u);
+    EXPECT_TRUE(r.peers.empty());
+}
+
+TEST_F(tracker_test, lookup_by_a_member_excludes_the_asker_from_peers_and_count) {
+    auto a = t.connect(), b = t.connect(), c = t.connect();
+    announce(a, 1, true);
+    announce(b, 1, false);
+    announce(c, 1, true);
+    auto r = t.lookup(a, resource(1));
+    EXPECT_TRUE(r.active);
+    EXPECT_EQ(r.peer_count, 2u);
+    ASSERT_EQ(r.peers.size(), 2u);
+    EXPECT_EQ(r.peers[0].peer, c);
+    EXPECT_TRUE(r.peers[0].complete);
+    EXPECT_EQ(r.peers[1].peer, b);
+    EXPECT_FALSE(r.peers[1].complete);
+    EXPECT_EQ(r.info.metadata_size, 122u);
+    ASSERT_TRUE(r.info.metadata_base64);
+    EXPECT_EQ(*r.info.metadata_base64, "UFNIMQ==");
+}
+
+TEST_F(tracker_test, lookup_by_a_non_member_counts_every_member) {
+    auto a = t.connect(), b = t.connect(), asker = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    auto r = t.lookup(asker, resource(1));
+    EXPECT_TRUE(r.active);
+    EXPECT_EQ(r.peer_count, 2u);
+    EXPECT_EQ(r.peers.size(), 2u);
+}
+
+TEST_F(tracker_test, lookup_lists_at_most_max_lookup_peers_but_counts_all) {
+    std::vector<peer_id> members;
+    for (int i = 0; i < 5; ++i) {
+        members.push_back(t.connect());
+        announce(members.back(), 1);
+    }
+    auto r = t.lookup(members[0], resource(1));
+    EXPECT_EQ(r.peer_count, 4u);
+    EXPECT_EQ(r.peers.size(), 3u);
+    for (const auto& p : r.peers) EXPECT_NE(p.peer, members[0]);
+}
+
+// --- relay ---
+
+TEST_F(tracker_test, relay_delivers_to_the_target_with_the_server_set_from) {
+    auto a = t.connect(), b = t.connect(), c = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    announce(c, 1);
+    auto r = t.relay(a, signal_to(b, signal_kind::offer, 1, R"({"sdp":"v=0"})"), t0);
+    EXPECT_EQ(r.error, errc::ok);
+    ASSERT_EQ(r.out.size(), 1u);
+    EXPECT_EQ(r.out[0].to, b);
+    EXPECT_EQ(r.out[0].type, server_type::signal);
+    EXPECT_EQ(json::parse(*r.out[0].text), (json{{"type", "signal"},
+                                                 {"resource", resource(1).str()},
+                                                 {"from", a.str()},
+                                                 {"kind", "offer"},
+                                                 {"data", {{"sdp", "v=0"}}}}));
+}
+
+TEST_F(tracker_test, relay_answer_and_candidates_follow_the_negotiation) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    EXPECT_EQ(t.relay(b, signal_to(a, signal_kind::answer), t0).error, errc::no_offer);
+    EXPECT_EQ(t.relay(a, signal_to(b, signal_kind::offer), t0).error, errc::ok);
+    EXPECT_EQ(t.relay(b, signal_to(a, signal_kind::candidate, 1, R"("c")"), t0).error, errc::ok);
+    auto answer = t.relay(b, signal_to(a, signal_kind::answer), t0);
+    EXPECT_EQ(answer.error, errc::ok);
+    ASSERT_EQ(answer.out.size(), 1u);
+    EXPECT_EQ(json::parse(*answer.out[0].text)["from"], b.str());
+    EXPECT_EQ(t.stats().negotiations, 1u);
+}
+
+TEST_F(tracker_test, refused_relay_sends_nothing) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    auto r = t.relay(a, signal_to(b, signal_kind::candidate), t0);
+    EXPECT_EQ(r.error, errc::no_offer);
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(tracker_test, relay_from_a_sender_outside_the_swarm_is_not_in_swarm) {
+    auto a = t.connect(), b = t.connect();
+    announce(b, 1);
+    announce(a, 2);
+    auto r = t.relay(a, signal_to(b, signal_kind::offer, 1), t0);
+    EXPECT_EQ(r.error, errc::not_in_swarm);
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(tracker_test, relay_to_a_target_outside_the_swarm_is_unknown_peer) {
+    auto a = t.connect(), b = t.connect(), never_announced = t.connect();
+    announce(a, 1);
+    announce(b, 2);  // b is connected but in another swarm
+    EXPECT_EQ(t.relay(a, signal_to(b, signal_kind::offer, 1), t0).error, errc::unknown_peer);
+    EXPECT_EQ(t.relay(a, signal_to(never_announced, signal_kind::offer, 1), t0).error, errc::unknown_peer);
+    EXPECT_EQ(t.relay(a, signal_to(test::peer(12345), signal_kind::offer, 1), t0).error, errc::unknown_peer);
+}
+
+TEST_F(tracker_test, relay_to_oneself_is_unknown_peer) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    auto r = t.relay(a, signal_to(a, signal_kind::offer), t0);
+    EXPECT_EQ(r.error, errc::unknown_peer);
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(tracker_test, relay_is_refused_once_the_target_leaves) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    EXPECT_EQ(t.relay(a, signal_to(b, signal_kind::offer), t0).error, errc::ok);
+    t.leave(b, resource(1));
+    EXPECT_EQ(t.relay(a, signal_to(b, signal_kind::candidate), t0).error, errc::unknown_peer);
+}
+
+TEST_F(tracker_test, prune_forgets_expired_negotiations) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    t.relay(a, signal_to(b, signal_kind::offer), t0);
+    EXPECT_EQ(t.stats().negotiations, 1u);
+    t.prune(t0 + 1s);
+    EXPECT_EQ(t.stats().negotiations, 1u);
+    t.prune(t0 + limits{}.signal_session_ttl);
+    EXPECT_EQ(t.stats().negotiations, 0u);
+}
+
+// --- leave ---
+
+TEST_F(tracker_test, leave_pushes_peer_left_to_the_remaining_members) {
+    auto a = t.connect(), b = t.connect(), c = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    announce(c, 1);
+    auto r = t.leave(a, resource(1));
+    EXPECT_EQ(r.error, errc::ok);
+    EXPECT_FALSE(r.emptied);
+    EXPECT_EQ(recipients(r.out), (std::set{b, c}));
+    for (const auto& o : r.out) {
+        EXPECT_EQ(o.type, server_type::peer_left);
+        EXPECT_EQ(json::parse(*o.text), (json{{"type", "peer_left"}, {"resource", resource(1).str()}, {"peer", a.str()}}));
+    }
+    EXPECT_EQ(t.holders(resource(1)).holders, 2u);
+}
+
+TEST_F(tracker_test, leave_of_the_last_member_reports_emptied) {
+    auto a = t.connect();
+    announce(a, 1);
+    auto r = t.leave(a, resource(1));
+    EXPECT_EQ(r.error, errc::ok);
+    EXPECT_TRUE(r.emptied);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_FALSE(t.is_active(resource(1)));
+    EXPECT_FALSE(t.active_info(resource(1)));
+}
+
+TEST_F(tracker_test, leave_of_a_swarm_one_is_not_in_is_not_in_swarm) {
+    auto a = t.connect(), b = t.connect();
+    announce(b, 1);
+    auto r = t.leave(a, resource(1));
+    EXPECT_EQ(r.error, errc::not_in_swarm);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(t.leave(a, resource(2)).error, errc::not_in_swarm);
+}
+
+// --- disconnect ---
+
+TEST_F(tracker_test, disconnect_leaves_every_swarm_with_pushes_and_lists_the_emptied_ones) {
+    auto a = t.connect(), b = t.connect(), c = t.connect();
+    announce(a, 1);
+    announce(a, 2);
+    announce(b, 1);
+    announce(c, 1);
+    t.relay(b, signal_to(a, signal_kind::offer), t0);
+    auto r = t.disconnect(a);
+    EXPECT_EQ(recipients(r.out), (std::set{b, c}));
+    ASSERT_EQ(r.out.size(), 2u);
+    for (const auto& o : r.out) {
+        EXPECT_EQ(o.type, server_type::peer_left);
+        EXPECT_EQ(json::parse(*o.text)["peer"], a.str());
+        EXPECT_EQ(json::parse(*o.text)["resource"], resource(1).str());
+    }
+    EXPECT_EQ(r.emptied, std::vector{resource(2)});
+    EXPECT_FALSE(t.is_active(resource(2)));
+    EXPECT_EQ(t.holders(resource(1)).holders, 2u);
+    auto s = t.stats();
+    EXPECT_EQ(s.peers, 2u);
+    EXPECT_EQ(s.swarms, 1u);
+    EXPECT_EQ(s.memberships, 2u);
+    EXPECT_EQ(s.negotiations, 0u) << "its negotiations are forgotten";
+}
+
+TEST_F(tracker_test, disconnect_twice_or_of_an_unknown_peer_changes_nothing) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    t.disconnect(a);
+    auto again = t.disconnect(a);
+    EXPECT_TRUE(again.out.empty());
+    EXPECT_TRUE(again.emptied.empty());
+    auto unknown = t.disconnect(test::peer(777));
+    EXPECT_TRUE(unknown.out.empty());
+    EXPECT_EQ(t.stats().peers, 1u);
+}
+
+TEST_F(tracker_test, holders_and_stats_count_members) {
+    auto a = t.connect(), b = t.connect();
+    t.connect();  // connected, in no swarm
+    announce(a, 1, true);
+    announce(b, 1, false);
+    announce(b, 2, true);
+    EXPECT_EQ(t.holders(resource(1)).holders, 2u);
+    EXPECT_EQ(t.holders(resource(1)).complete, 1u);
+    EXPECT_EQ(t.holders(resource(9)).holders, 0u);
+    auto s = t.stats();
+    EXPECT_EQ(s.peers, 3u);
+    EXPECT_EQ(s.swarms, 2u);
+    EXPECT_EQ(s.memberships, 3u);
+}
+
+}  // namespace
+}  // namespace peershare
