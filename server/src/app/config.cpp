@@ -4,6 +4,7 @@
 #include "peershare/core/duration.hpp"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <ostream>
@@ -34,6 +35,12 @@ std::string lower(std::string_view s) {
 
 std::chrono::milliseconds server_config::sweep_interval() const {
     return std::clamp(grace_period / 4, min_sweep_interval, max_sweep_interval);
+}
+
+std::string ice_servers_json(const server_config& config) {
+    nlohmann::json list = nlohmann::json::array();
+    if (!config.stun_servers.empty()) list.push_back({{"urls", config.stun_servers}});
+    return list.dump();
 }
 
 std::optional<std::string> normalize_origin(std::string_view origin) {
@@ -80,6 +87,9 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     serve->add_option("--allowed-origin", c.allowed_origins,
                       "Origin allowed to open WebSockets besides the server's own (repeatable; env: comma-separated)")
         ->envname("PEERSHARE_ALLOWED_ORIGIN")->delimiter(',');
+    serve->add_option("--stun-server", c.stun_servers,
+                      "STUN server URL handed to browsers, like stun:stun.example.org:3478 (repeatable)")
+        ->envname("PEERSHARE_STUN_SERVER")->delimiter(',');
     serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
         ->envname("PEERSHARE_LOG_LEVEL")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();
@@ -136,6 +146,12 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     if (c.lim.idle_timeout < std::chrono::seconds(1) || c.lim.handshake_timeout < std::chrono::milliseconds(100)) {
         err << "peershare: --idle-timeout must be at least 1s and --handshake-timeout at least 100ms\n";
         return {2, std::nullopt};
+    }
+    for (const auto& url : c.stun_servers) {
+        if (!url.starts_with("stun:") || url.size() <= 5 || url.find_first_of(" \"\\") != std::string::npos) {
+            err << "peershare: --stun-server '" << url << "' is not a URL like stun:stun.example.org:3478\n";
+            return {2, std::nullopt};
+        }
     }
     for (auto& o : c.allowed_origins) {
         auto n = normalize_origin(o);

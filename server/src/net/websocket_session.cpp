@@ -66,7 +66,7 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     svc_.add_session(*id_, weak_from_this());
     svc_.metrics().connection_opened();
     PS_LOG(debug, "peer " << short_id(id_) << " connected from " << slot_->address().to_string());
-    reply(signaling::write_welcome(*id_, "[]", lim), server_type::welcome);
+    reply(signaling::write_welcome(*id_, svc_.ice_servers(), lim), server_type::welcome);
     if (svc_.shutting_down()) begin_close(websocket::close_code::going_away);
 
     beast::flat_buffer buffer;

@@ -60,3 +60,10 @@ test('welcome limits reflect the configured flags', () =>
       max_lookup_peers: 3,
     });
   }));
+
+test('welcome lists the --stun-server URLs as one ICE server', () =>
+  scenario(async (ctx) => {
+    const srv = await ctx.startServer({ args: ['--stun-server', 'stun:stun.example.org:3478'] });
+    const a = await ctx.connect(srv);
+    assert.deepEqual(a.welcome.ice_servers, [{ urls: ['stun:stun.example.org:3478'] }]);
+  }));

@@ -21,6 +21,7 @@ struct server_config {
     std::filesystem::path data_dir = "peershare-data";
     std::optional<std::filesystem::path> web_root;  // serve the web app from here, not the embedded copy
     std::vector<std::string> allowed_origins;       // besides the server's own origin
+    std::vector<std::string> stun_servers;          // "stun:host:port" URLs handed to clients in `welcome`
     log::level log_level = log::level::info;
     // A share without holders is deleted after this. Long enough that a reload, a restart or a
     // night offline does not kill a link.
@@ -39,6 +40,9 @@ struct command_line {
 
 // Parses argv; writes help to `out` and errors to `err`.
 command_line parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+// The `ice_servers` list of `welcome` (an RTCIceServer array, JSON) for this configuration.
+std::string ice_servers_json(const server_config& config);
 
 // Normalizes an origin ("https://Example.org:443/" -> "https://example.org"); nullopt when it is
 // not scheme://host[:port].

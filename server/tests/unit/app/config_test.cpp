@@ -193,6 +193,18 @@ TEST_F(config_test, allowed_origin_is_repeatable_and_normalized) {
     EXPECT_EQ(c.allowed_origins, (std::vector<std::string>{"https://example.org", "http://localhost:5173"}));
 }
 
+TEST_F(config_test, stun_servers_become_one_ice_server_entry_in_welcome) {
+    auto c = serve({"--stun-server", "stun:a.example:3478", "--stun-server", "stun:b.example"});
+    EXPECT_EQ(ice_servers_json(c), R"([{"urls":["stun:a.example:3478","stun:b.example"]}])");
+    EXPECT_EQ(ice_servers_json(serve({})), "[]");
+}
+
+TEST_F(config_test, a_stun_server_that_is_not_a_stun_url_exits_with_code_2) {
+    auto r = refuse({"--stun-server", "http://example.org"});
+    EXPECT_EQ(r.cl.exit_code, 2);
+    EXPECT_NE(r.err.find("--stun-server"), std::string::npos) << r.err;
+}
+
 TEST_F(config_test, bad_allowed_origin_exits_with_code_2_and_names_it) {
     auto r = refuse({"--allowed-origin", "https://ok.example", "--allowed-origin", "example.org/path"});
     EXPECT_EQ(r.cl.exit_code, 2);
