@@ -1,33 +1,24 @@
-// Page entry point: wires the status line to the signaling WebSocket.
+// Page entry point: creates the client (signaling, storage, engine) and the view, and starts them.
 import './styles.css';
-import { signalingUrl, welcomePeerId } from './signaling';
+import { PeershareClient } from './app/client';
+import { SignalingClient } from './net/signaling-client';
+import { signalingUrl } from './net/signaling-url';
+import { opfsStorage } from './storage/opfs-store';
+import { uploadCapSetting, View } from './ui/view';
 
-type Status = 'connecting' | 'connected' | 'disconnected';
+// Test-only switch: a holder that corrupts what it uploads. Set only by the end-to-end tests
+// through localStorage; the UI has no control for it.
+const corruptUploads = localStorage.getItem('peershare.test.corruptUploads') === '1';
 
-const statusLine = document.getElementById('status');
-
-function setStatus(state: Status, text: string): void {
-  if (!statusLine) return;
-  statusLine.dataset.state = state;
-  statusLine.textContent = text;
-}
-
-function connect(): void {
-  setStatus('connecting', 'Connecting to server…');
-  const socket = new WebSocket(signalingUrl(window.location));
-  let welcomed = false;
-
-  socket.addEventListener('message', (event: MessageEvent) => {
-    if (welcomed || typeof event.data !== 'string') return;
-    const peer = welcomePeerId(event.data);
-    if (peer === null) return;
-    welcomed = true;
-    setStatus('connected', `Connected — your peer id is ${peer}`);
-  });
-
-  socket.addEventListener('close', () => {
-    setStatus('disconnected', 'Disconnected from server');
-  });
-}
-
-connect();
+const signaling = new SignalingClient({ url: signalingUrl(window.location) });
+const client = new PeershareClient({
+  signaling,
+  storage: opfsStorage(),
+  uploadCapBytesPerSecond: uploadCapSetting,
+  corruptUploads,
+});
+const view = new View(client);
+view.mount();
+void client.start().then(() => view.openFromHash());
+// For tests and debugging from the console.
+(window as unknown as { peershare: unknown }).peershare = { client, view };

@@ -1,6 +1,6 @@
 // Unit tests for the signaling URL and welcome message helpers.
 import { describe, expect, it } from 'vitest';
-import { signalingUrl, welcomePeerId } from '../src/signaling';
+import { signalingUrl, welcomePeerId } from '../src/net/signaling-url';
 
 describe('signalingUrl', () => {
   it('uses ws: on http pages and keeps the port', () => {

@@ -19,3 +19,18 @@ export function formatBytes(bytes: number): string {
   }
   return `${rounded} ${UNITS[unit]}`;
 }
+
+// 12345 -> "12 KiB/s"; 0 -> "—" (nothing moving).
+export function formatSpeed(bytesPerSecond: number): string {
+  if (!(bytesPerSecond > 0)) return '—';
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+// Seconds left as "45 s", "3 min", "2 h 5 min"; "—" when unknown.
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  const h = Math.floor(seconds / 3600);
+  return `${h} h ${Math.round((seconds - h * 3600) / 60)} min`;
+}

@@ -1,0 +1,664 @@
+// The peershare client: everything a page does besides drawing. It keeps the list of shares (files
+// this browser offers and downloads), talks to the server (announce, lookup, signal relay), opens
+// WebRTC links to peers, runs one Swarm per share, and persists what a reload needs. The UI reads
+// its entries and calls its actions; it emits 'change' when something visible changed.
+import { Bitfield } from '../engine/bitfield';
+import { MAX_PEERS_PER_SHARE } from '../engine/constants';
+import { Emitter } from '../engine/emitter';
+import { MetadataError, PeershareError, SignalingError, StorageError } from '../engine/errors';
+import { decodeMetadata, encodeMetadata, pieceSizeFor, resourceIdOf, verifyMetadata, type ShareMetadata } from '../engine/metadata';
+import { Swarm } from '../engine/swarm';
+import { SignalingClient, type LookupResult, type SignalMessage } from '../net/signaling-client';
+import { PeerLink, type SignalKind } from '../net/peer-link';
+import { FileSource } from '../storage/file-source';
+import { hashFiles } from '../storage/hashing';
+import type { PieceReader, PieceStorage, PieceStore } from '../storage/piece-store';
+import { loadMetadata, loadRecords, removeMetadata, saveMetadata, saveRecords, type ShareKind, type ShareRecord } from './library';
+
+// Connections accepted from other peers for one share (they download from us).
+export const MAX_INCOMING_PER_SHARE = 16;
+// How often transfer speeds are sampled for the tables.
+export const SPEED_SAMPLE_MS = 1000;
+// Weight of the newest sample in the speed average: smooth, yet current within a few seconds.
+const SPEED_SMOOTHING = 0.3;
+
+export type EntryState =
+  | 'hashing' // computing piece hashes of picked files
+  | 'needs-files' // a share from disk after a reload: pick its files again
+  | 'looking' // fetching metadata and holders
+  | 'waiting' // nobody holds it right now
+  | 'downloading'
+  | 'paused'
+  | 'seeding' // holds every piece and offers it
+  | 'failed';
+
+export interface ShareEntry {
+  resource: string;
+  name: string;
+  size: number;
+  kind: ShareKind;
+  state: EntryState;
+  error: string | null;
+  hashProgress: number;
+  meta: ShareMetadata | null;
+  pieces: number;
+  havePieces: number;
+  uploaded: number;
+  downloaded: number;
+  downSpeed: number;
+  upSpeed: number;
+  peers: number;
+  addedAt: number;
+}
+
+interface Internal {
+  entry: ShareEntry;
+  metadataBytes: Uint8Array | null;
+  swarm: Swarm | null;
+  store: PieceStore | null;
+  reader: PieceReader | null;
+  links: Map<string, PeerLink>;
+  lastSample: { uploaded: number; downloaded: number; at: number };
+  abort: AbortController | null;
+  paused: boolean;
+}
+
+export interface ClientOptions {
+  signaling: SignalingClient;
+  storage: PieceStorage;
+  // Origin of the HTTP API; '' for the page's own.
+  apiBase?: string;
+  uploadCapBytesPerSecond?: () => number | null;
+  corruptUploads?: boolean;
+  iceTransportPolicy?: RTCIceTransportPolicy;
+}
+
+export interface ClientEvents {
+  change: void;
+}
+
+// A message for people from any error the engine raises.
+export function describeError(e: unknown): string {
+  if (e instanceof StorageError) {
+    if (e.code === 'storage_full') return 'Your browser storage is full: free some space or remove downloads.';
+    return 'Browser storage is not available here (private window?).';
+  }
+  if (e instanceof SignalingError) {
+    if (e.code === 'not_found') return 'This link was not found: the file is no longer shared.';
+    if (e.code === 'disconnected' || e.code === 'timeout') return 'Cannot reach the server right now; retrying.';
+    return `The server refused: ${e.message}`;
+  }
+  if (e instanceof MetadataError) return 'The file description from the server is not valid for this link.';
+  if (e instanceof PeershareError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class PeershareClient extends Emitter<ClientEvents> {
+  private readonly shares = new Map<string, Internal>();
+  private readonly signaling: SignalingClient;
+  private speedTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly options: ClientOptions) {
+    super();
+    this.signaling = options.signaling;
+    this.signaling.on('welcome', () => void this.onWelcome());
+    this.signaling.on('signal', (m) => void this.onSignal(m));
+    this.signaling.on('peer_joined', (m) => {
+      const s = this.shares.get(m.resource);
+      if (s) this.connectTo(s, [{ peer: m.peer, complete: m.complete }]);
+    });
+    this.signaling.on('state', () => this.changed());
+  }
+
+  get connection(): 'connecting' | 'open' | 'closed' {
+    return this.signaling.state;
+  }
+
+  entries(): ShareEntry[] {
+    return [...this.shares.values()].map((s) => s.entry).sort((a, b) => b.addedAt - a.addedAt);
+  }
+
+  entry(resource: string): ShareEntry | undefined {
+    return this.shares.get(resource)?.entry;
+  }
+
+  // Restores the shares of earlier sessions and connects to the server.
+  async start(): Promise<void> {
+    for (const record of loadRecords()) {
+      try {
+        await this.restore(record);
+      } catch (e) {
+        console.warn('peershare: cannot restore', record.resource, e);
+      }
+    }
+    this.speedTimer = setInterval(() => this.sampleSpeeds(), SPEED_SAMPLE_MS);
+    this.signaling.start();
+    this.changed();
+  }
+
+  // Disconnects everything (a page going away; tests).
+  stop(): void {
+    if (this.speedTimer) clearInterval(this.speedTimer);
+    this.speedTimer = null;
+    for (const s of this.shares.values()) {
+      for (const link of [...s.links.values()]) link.close('stopped');
+      s.swarm?.destroy();
+    }
+    this.signaling.stop();
+  }
+
+  // --- sharing ---
+
+  // Hashes the files (in a worker, with progress), publishes the metadata, and starts seeding.
+  async shareFiles(files: File[]): Promise<string> {
+    if (files.length === 0) throw new PeershareError('no_files', 'Pick at least one file.');
+    const name = files.length === 1 ? safeName(files[0].name) : `${files.length} files`;
+    const paths = uniquePaths(files);
+    const size = files.reduce((n, f) => n + f.size, 0);
+    const placeholder = `hashing-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+    const s = this.newInternal(placeholder, name, size, 'seed', 'hashing');
+    this.shares.set(placeholder, s);
+    s.abort = new AbortController();
+    this.changed();
+    try {
+      const meta = await this.buildMetadata(files, paths, name, s);
+      this.shares.delete(placeholder);
+      const existing = this.shares.get(meta.resource);
+      if (existing) {
+        if (existing.entry.state === 'needs-files') await this.attachFiles(existing, files);
+        this.changed();
+        return meta.resource;
+      }
+      const real = this.newInternal(meta.resource, name, size, 'seed', 'seeding');
+      real.metadataBytes = meta.bytes;
+      real.entry.meta = meta.decoded;
+      this.shares.set(meta.resource, real);
+      await saveMetadata(meta.resource, meta.bytes);
+      this.persist();
+      await this.attachFiles(real, files);
+      return meta.resource;
+    } catch (e) {
+      this.shares.delete(placeholder);
+      this.changed();
+      throw e;
+    }
+  }
+
+  // After a reload: the person picks the files of a listed share again; they are recognised by
+  // their hashes (the id must come out the same).
+  async reshareFiles(resource: string, files: File[]): Promise<void> {
+    const s = this.shares.get(resource);
+    if (!s || !s.entry.meta) throw new PeershareError('not_found', 'That share is not in the list.');
+    s.entry.state = 'hashing';
+    s.entry.hashProgress = 0;
+    this.changed();
+    try {
+      const paths = uniquePaths(files);
+      const meta = await this.buildMetadata(files, paths, s.entry.meta.name, s);
+      if (meta.resource !== resource) {
+        s.entry.state = 'needs-files';
+        s.entry.error = 'These are not the same files: their contents differ from the shared ones.';
+        this.changed();
+        return;
+      }
+      await this.attachFiles(s, files);
+    } catch (e) {
+      s.entry.state = 'needs-files';
+      s.entry.error = describeError(e);
+      this.changed();
+    }
+  }
+
+  // --- downloading ---
+
+  // Starts (or continues) downloading a share given its id.
+  async download(resource: string): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(resource)) throw new PeershareError('bad_link', 'That is not a peershare link or id.');
+    const known = this.shares.get(resource);
+    if (known) {
+      if (known.entry.state === 'paused') this.resume(resource);
+      return;
+    }
+    const s = this.newInternal(resource, 'Looking up…', 0, 'download', 'looking');
+    this.shares.set(resource, s);
+    this.changed();
+    try {
+      const { bytes, lookup } = await this.fetchMetadata(resource);
+      const meta = await verifyMetadata(bytes, resource);
+      s.metadataBytes = bytes;
+      s.entry.meta = meta;
+      s.entry.name = meta.name;
+      s.entry.size = meta.totalSize;
+      s.entry.pieces = meta.pieceCount;
+      await saveMetadata(resource, bytes);
+      this.persist();
+      await this.openDownload(s);
+      if (lookup) this.connectTo(s, lookup.peers);
+    } catch (e) {
+      s.entry.state = 'failed';
+      s.entry.error = describeError(e);
+      this.changed();
+    }
+  }
+
+  pause(resource: string): void {
+    const s = this.shares.get(resource);
+    if (!s || s.entry.kind !== 'download' || s.entry.state === 'seeding') return;
+    s.paused = true;
+    s.swarm?.setDownloading(false);
+    s.entry.state = 'paused';
+    this.persist();
+    this.changed();
+  }
+
+  resume(resource: string): void {
+    const s = this.shares.get(resource);
+    if (!s || !s.paused) return;
+    s.paused = false;
+    s.swarm?.setDownloading(true);
+    this.updateState(s);
+    this.persist();
+    void this.announce(s).then(() => this.lookupAndConnect(s));
+    this.changed();
+  }
+
+  // Closes every connection of the share and finds peers again.
+  refresh(resource: string): void {
+    const s = this.shares.get(resource);
+    if (!s) return;
+    for (const link of [...s.links.values()]) link.close('refreshed');
+    this.signaling.reconnectNow();
+    if (this.signaling.state === 'open') void this.announce(s).then(() => this.lookupAndConnect(s));
+  }
+
+  // Stops sharing or downloading and forgets the share; a download's data is deleted.
+  async remove(resource: string): Promise<void> {
+    const s = this.shares.get(resource);
+    if (!s) return;
+    s.abort?.abort();
+    this.shares.delete(resource);
+    for (const link of [...s.links.values()]) link.close('removed');
+    s.swarm?.destroy();
+    if (this.signaling.state === 'open') this.signaling.request({ type: 'leave', resource }).catch(() => undefined);
+    if (s.store) await s.store.destroy().catch(() => undefined);
+    else if (s.entry.kind === 'download') await this.options.storage.removeStoredShare(resource).catch(() => undefined);
+    await s.reader?.close().catch(() => undefined);
+    await removeMetadata(resource);
+    this.persist();
+    this.changed();
+  }
+
+  // The share's bytes as disk-backed Blobs, one per file, for saving; no whole-file buffer.
+  async files(resource: string): Promise<Array<{ path: string; blob: Blob }>> {
+    const s = this.shares.get(resource);
+    if (!s || !s.entry.meta) throw new PeershareError('not_found', 'That share is not in the list.');
+    const source = s.store ?? s.reader;
+    if (!source) throw new PeershareError('not_ready', 'The files of this share are not available.');
+    const all = await source.blob();
+    let offset = 0;
+    return s.entry.meta.files.map((f) => {
+      const blob = all.slice(offset, offset + f.size, 'application/octet-stream');
+      offset += f.size;
+      return { path: f.path, blob };
+    });
+  }
+
+  linkLink(resource: string): string {
+    return `${location.origin}/#${resource}`;
+  }
+
+  // Per-peer information for the UI: path type needs an async stats call.
+  async peerPaths(resource: string): Promise<Array<{ peer: string; path: string }>> {
+    const s = this.shares.get(resource);
+    if (!s) return [];
+    return Promise.all(
+      [...s.links.values()].filter((l) => l.isOpen).map(async (l) => ({ peer: l.remote, path: await l.pathType() })),
+    );
+  }
+
+  // --- internals ---
+
+  private newInternal(resource: string, name: string, size: number, kind: ShareKind, state: EntryState): Internal {
+    return {
+      entry: {
+        resource,
+        name,
+        size,
+        kind,
+        state,
+        error: null,
+        hashProgress: 0,
+        meta: null,
+        pieces: 0,
+        havePieces: 0,
+        uploaded: 0,
+        downloaded: 0,
+        downSpeed: 0,
+        upSpeed: 0,
+        peers: 0,
+        addedAt: Date.now(),
+      },
+      metadataBytes: null,
+      swarm: null,
+      store: null,
+      reader: null,
+      links: new Map(),
+      lastSample: { uploaded: 0, downloaded: 0, at: Date.now() },
+      abort: null,
+      paused: false,
+    };
+  }
+
+  private async buildMetadata(
+    files: File[],
+    paths: string[],
+    name: string,
+    s: Internal,
+  ): Promise<{ resource: string; bytes: Uint8Array; decoded: ShareMetadata }> {
+    const total = files.reduce((n, f) => n + f.size, 0);
+    const pieceSize = pieceSizeFor(total);
+    const hashes = await hashFiles(
+      files,
+      pieceSize,
+      (done, all) => {
+        s.entry.hashProgress = all === 0 ? 1 : done / all;
+        this.changed();
+      },
+      s.abort?.signal,
+    );
+    const bytes = encodeMetadata({ name, files: files.map((f, i) => ({ path: paths[i], size: f.size })), pieceHashes: hashes });
+    return { resource: await resourceIdOf(bytes), bytes, decoded: decodeMetadata(bytes) };
+  }
+
+  private async attachFiles(s: Internal, files: File[]): Promise<void> {
+    const meta = s.entry.meta!;
+    s.reader = new FileSource(files, s.entry.resource);
+    s.entry.pieces = meta.pieceCount;
+    s.entry.havePieces = meta.pieceCount;
+    s.entry.error = null;
+    s.swarm = this.makeSwarm(s, Bitfield.full(meta.pieceCount), s.reader, null);
+    s.entry.state = 'seeding';
+    this.changed();
+    await this.announce(s);
+  }
+
+  private async openDownload(s: Internal): Promise<void> {
+    const meta = s.entry.meta!;
+    const store = await this.options.storage.open(s.entry.resource, meta.totalSize);
+    s.store = store;
+    const saved = await store.loadHave();
+    let have = new Bitfield(meta.pieceCount);
+    if (saved) {
+      try {
+        have = Bitfield.fromBytes(meta.pieceCount, saved);
+      } catch {
+        have = new Bitfield(meta.pieceCount);
+      }
+    }
+    s.entry.pieces = meta.pieceCount;
+    s.entry.havePieces = have.count();
+    s.swarm = this.makeSwarm(s, have, store, store);
+    if (s.paused) s.swarm.setDownloading(false);
+    this.updateState(s);
+    this.changed();
+    if (this.signaling.state === 'open') await this.announce(s);
+  }
+
+  private makeSwarm(s: Internal, have: Bitfield, source: PieceReader, sink: PieceStore | null): Swarm {
+    const swarm = new Swarm({
+      resource: s.entry.resource,
+      meta: s.entry.meta!,
+      have,
+      source,
+      sink: sink ?? undefined,
+      uploadCap: this.options.uploadCapBytesPerSecond,
+      corruptUploads: this.options.corruptUploads,
+    });
+    swarm.on('piece', () => {
+      s.entry.havePieces = swarm.have.count();
+      this.changed();
+    });
+    swarm.on('complete', () => {
+      this.updateState(s);
+      void this.announce(s);
+      this.changed();
+    });
+    swarm.on('dropped', ({ peer, reason }) => {
+      console.info(`peershare: dropped peer ${peer.slice(0, 8)} for ${s.entry.resource.slice(0, 8)}: ${reason}`);
+      s.links.get(peer)?.close(reason);
+    });
+    swarm.on('removed', () => {
+      s.entry.peers = swarm.peerCount;
+      this.changed();
+    });
+    swarm.on('error', (e) => {
+      s.entry.error = describeError(e);
+      if (e instanceof StorageError) this.pause(s.entry.resource);
+      this.changed();
+    });
+    return swarm;
+  }
+
+  private updateState(s: Internal): void {
+    if (s.entry.kind === 'seed') return;
+    if (s.swarm?.isComplete) s.entry.state = 'seeding';
+    else if (s.paused) s.entry.state = 'paused';
+    else if (s.swarm && s.swarm.peerCount > 0) s.entry.state = 'downloading';
+    else s.entry.state = 'waiting';
+  }
+
+  private async restore(record: ShareRecord): Promise<void> {
+    const bytes = await loadMetadata(record.resource);
+    if (!bytes) return;
+    const meta = decodeMetadata(bytes);
+    const s = this.newInternal(record.resource, meta.name, meta.totalSize, record.kind, 'needs-files');
+    s.entry.addedAt = record.addedAt;
+    s.entry.meta = meta;
+    s.entry.pieces = meta.pieceCount;
+    s.metadataBytes = bytes;
+    s.paused = record.state === 'paused';
+    this.shares.set(record.resource, s);
+    if (record.kind === 'download') await this.openDownload(s);
+  }
+
+  private persist(): void {
+    const records: ShareRecord[] = [];
+    for (const s of this.shares.values()) {
+      if (!s.entry.meta) continue;
+      records.push({
+        resource: s.entry.resource,
+        name: s.entry.name,
+        size: s.entry.size,
+        kind: s.entry.kind,
+        state: s.paused ? 'paused' : 'active',
+        addedAt: s.entry.addedAt,
+      });
+    }
+    saveRecords(records);
+  }
+
+  private async fetchMetadata(resource: string): Promise<{ bytes: Uint8Array; lookup: LookupResult | null }> {
+    let lookup: LookupResult | null = null;
+    if (this.signaling.state === 'open') {
+      lookup = await this.signaling.request<LookupResult>({ type: 'lookup', resource });
+      if (lookup.metadata) return { bytes: base64ToBytes(lookup.metadata), lookup };
+    }
+    const response = await fetch(`${this.options.apiBase ?? ''}/api/resources/${resource}/metadata`);
+    if (response.status === 404) throw new SignalingError('not_found', 'no such share');
+    if (!response.ok) throw new SignalingError('unavailable', `the server answered ${response.status}`);
+    return { bytes: new Uint8Array(await response.arrayBuffer()), lookup };
+  }
+
+  private async uploadMetadata(s: Internal): Promise<void> {
+    const response = await fetch(`${this.options.apiBase ?? ''}/api/resources/${s.entry.resource}/metadata`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: s.metadataBytes as Uint8Array<ArrayBuffer>,
+    });
+    if (!response.ok) throw new SignalingError('metadata_rejected', `the server refused the metadata (${response.status})`);
+  }
+
+  // Joins the share's swarm on the server (uploading the metadata first when the server lacks it).
+  private async announce(s: Internal): Promise<void> {
+    if (!s.swarm || this.signaling.state !== 'open') return;
+    const message = { type: 'announce', resource: s.entry.resource, complete: s.swarm.isComplete };
+    try {
+      await this.signaling.request(message);
+    } catch (e) {
+      if (e instanceof SignalingError && e.code === 'metadata_required' && s.metadataBytes) {
+        try {
+          await this.uploadMetadata(s);
+          await this.signaling.request(message);
+        } catch (e2) {
+          s.entry.error = describeError(e2);
+        }
+      } else if (!(e instanceof SignalingError && e.code === 'disconnected')) {
+        s.entry.error = describeError(e);
+      }
+    }
+    this.changed();
+  }
+
+  private async lookupAndConnect(s: Internal): Promise<void> {
+    if (!s.swarm || s.swarm.isComplete || s.paused || this.signaling.state !== 'open') return;
+    try {
+      const result = await this.signaling.request<LookupResult>({ type: 'lookup', resource: s.entry.resource });
+      this.connectTo(s, result.peers);
+      if (result.peers.length === 0 && s.links.size === 0) s.entry.state = 'waiting';
+    } catch (e) {
+      if (!(e instanceof SignalingError && e.code === 'disconnected')) s.entry.error = describeError(e);
+    }
+    this.changed();
+  }
+
+  private async onWelcome(): Promise<void> {
+    for (const s of this.shares.values()) {
+      await this.announce(s);
+      await this.lookupAndConnect(s);
+    }
+  }
+
+  // Opens links to peers that may have pieces we miss, complete holders first.
+  private connectTo(s: Internal, peers: Array<{ peer: string; complete: boolean }>): void {
+    if (!s.swarm || s.swarm.isComplete || s.paused || s.entry.kind !== 'download') return;
+    const self = this.signaling.peerId;
+    const ordered = [...peers].sort((a, b) => Number(b.complete) - Number(a.complete));
+    for (const { peer } of ordered) {
+      if (peer === self || s.links.has(peer)) continue;
+      if (this.outgoing(s) >= MAX_PEERS_PER_SHARE) break;
+      const link = this.createLink(s, peer, true);
+      void link.start();
+    }
+  }
+
+  private outgoing(s: Internal): number {
+    let n = 0;
+    for (const l of s.links.values()) if (l.initiator) n++;
+    return n;
+  }
+
+  private createLink(s: Internal, peer: string, initiator: boolean): PeerLink {
+    const resource = s.entry.resource;
+    const link = new PeerLink({
+      resource,
+      remote: peer,
+      initiator,
+      iceServers: this.signaling.iceServers,
+      iceTransportPolicy: this.options.iceTransportPolicy,
+      sendSignal: (kind: SignalKind, data: unknown) => {
+        this.signaling.send({ type: 'signal', resource, to: peer, kind, data });
+      },
+    });
+    s.links.set(peer, link);
+    link.on('open', () => {
+      s.swarm?.addPeer(peer, link);
+      s.entry.peers = s.swarm?.peerCount ?? 0;
+      this.updateState(s);
+      this.changed();
+    });
+    link.on('message', (m) => s.swarm?.receive(peer, m));
+    link.on('closed', () => {
+      if (s.links.get(peer) === link) s.links.delete(peer);
+      s.swarm?.removePeer(peer);
+      s.entry.peers = s.swarm?.peerCount ?? 0;
+      this.updateState(s);
+      this.changed();
+      // Lost a source: look for others (the swarm already gave its pieces to the remaining peers).
+      if (initiator && this.shares.get(resource) === s && !s.swarm?.isComplete) void this.lookupAndConnect(s);
+    });
+    return link;
+  }
+
+  private async onSignal(m: SignalMessage): Promise<void> {
+    const s = this.shares.get(m.resource);
+    if (!s || !s.swarm) return;
+    let link = s.links.get(m.from);
+    if (m.kind === 'offer') {
+      if (link && link.initiator && !link.isOpen) {
+        // Both sides offered at once: the smaller peer id keeps its offer.
+        if ((this.signaling.peerId ?? '') < m.from) return;
+        link.close('crossed offers');
+        link = undefined;
+      }
+      if (link && !link.isClosed && link.isOpen) link.close('renegotiated');
+      if (!link || link.isClosed) {
+        let incoming = 0;
+        for (const l of s.links.values()) if (!l.initiator) incoming++;
+        if (incoming >= MAX_INCOMING_PER_SHARE) return;
+        link = this.createLink(s, m.from, false);
+      }
+    }
+    if (link) await link.handleSignal(m.kind, m.data);
+  }
+
+  private sampleSpeeds(): void {
+    const now = Date.now();
+    let any = false;
+    for (const s of this.shares.values()) {
+      const swarm = s.swarm;
+      if (!swarm) continue;
+      const dt = (now - s.lastSample.at) / 1000;
+      if (dt <= 0) continue;
+      const down = (swarm.downloadedTotal - s.lastSample.downloaded) / dt;
+      const up = (swarm.uploadedTotal - s.lastSample.uploaded) / dt;
+      s.entry.downSpeed = s.entry.downSpeed * (1 - SPEED_SMOOTHING) + down * SPEED_SMOOTHING;
+      s.entry.upSpeed = s.entry.upSpeed * (1 - SPEED_SMOOTHING) + up * SPEED_SMOOTHING;
+      if (down === 0 && s.entry.downSpeed < 1) s.entry.downSpeed = 0;
+      if (up === 0 && s.entry.upSpeed < 1) s.entry.upSpeed = 0;
+      s.entry.downloaded = swarm.downloadedTotal;
+      s.entry.uploaded = swarm.uploadedTotal;
+      s.lastSample = { uploaded: swarm.uploadedTotal, downloaded: swarm.downloadedTotal, at: now };
+      any = true;
+    }
+    if (any) this.changed();
+  }
+
+  private changed(): void {
+    this.emit('change', undefined);
+  }
+}
+
+// A file name usable as a share name (§1.1): no '/', no control characters, not '.' or '..'.
+function safeName(name: string): string {
+  const cleaned = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').slice(0, 200);
+  return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'file' : cleaned;
+}
+
+// Paths for picked files: their names, made unique (two picked files may share a name).
+function uniquePaths(files: File[]): string[] {
+  const used = new Set<string>();
+  return files.map((f) => {
+    const base = safeName(f.name);
+    let path = base;
+    for (let i = 2; used.has(path); i++) path = `${i}-${base}`;
+    used.add(path);
+    return path;
+  });
+}
+
+function base64ToBytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}

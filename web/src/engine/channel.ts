@@ -1,0 +1,11 @@
+// What the swarm needs from a connection to one peer: an ordered, reliable message pipe with a
+// send buffer it can watch. A WebRTC DataChannel provides it in the browser (net/peer-link.ts);
+// unit tests use an in-memory pair.
+export interface WireChannel {
+  send(message: ArrayBuffer): void;
+  // Bytes queued by send() and not yet handed to the network.
+  readonly bufferedAmount: number;
+  // Called whenever the send buffer drains to LOW_WATER or below.
+  onDrain(listener: () => void): void;
+  close(): void;
+}

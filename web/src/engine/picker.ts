@@ -1,0 +1,405 @@
+// The download scheduler (docs/protocol.md §5.3): which blocks to request from which peer. It
+// tracks what every connected peer has (availability), which pieces are in flight at which peer,
+// every outstanding request, and which peer may no longer be asked for which piece. No I/O: the
+// caller sends the requests and cancels it returns and reports what arrives.
+//
+// The model:
+// - A piece is assigned whole to one peer, and all its blocks are requested from that peer, so a
+//   piece that fails verification has exactly one culprit. One peer's download of one piece is a
+//   "copy"; the caller buffers blocks per (peer, piece) and verifies a copy when onBlock says it is
+//   done.
+// - Blocks are blockSize bytes except the last of a piece; a copy's blocks are requested in order,
+//   as the peer's window allows.
+// - Outside endgame a piece is in flight at one peer at most. Endgame starts when every missing
+//   piece that some connected peer has is in flight: a peer with free window then fetches a copy of
+//   a piece in flight elsewhere (fewest copies first); the first copy that verifies wins and
+//   pieceVerified returns the other copies' requests to cancel.
+// - A request we cancelled (or released) may still be answered: such data is "stale", accepted
+//   silently and dropped. Data nobody requested is a wire violation (WireError).
+// - Calls about a peer that is not (or no longer) connected are ignored: its messages can still be
+//   queued after removePeer.
+
+import { Bitfield } from './bitfield';
+import { BLOCK_SIZE, IN_ORDER_FIRST_PIECES } from './constants';
+import { WireError } from './errors';
+import { pieceCountFor } from './metadata';
+
+export interface BlockRequest {
+  readonly piece: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+// Requests to cancel at one peer.
+export interface Cancellation {
+  readonly peer: string;
+  readonly requests: BlockRequest[];
+}
+
+export interface BlockResult {
+  // false: the block answers a request we cancelled; drop it.
+  readonly accepted: boolean;
+  // Every block of this peer's copy of the piece has arrived: verify it.
+  readonly pieceDone: boolean;
+}
+
+export interface Outstanding {
+  readonly requests: BlockRequest[];
+  readonly bytes: number;
+  // When the peer last made progress while it had requests outstanding (the time of its last
+  // accepted block, or of the request that started the wait); null when nothing is outstanding.
+  // The caller drops a peer whose `since` is too old (a stall) with removePeer.
+  readonly since: number | null;
+}
+
+export interface PickerOptions {
+  readonly pieceCount: number;
+  readonly pieceSize: number;
+  readonly totalSize: number;
+  // Pieces already verified and stored (copied: the picker keeps its own).
+  readonly have: Bitfield;
+  readonly blockSize?: number;
+  // Pieces 0..inOrderFirst-1 are picked in index order before rarest-first starts.
+  readonly inOrderFirst?: number;
+  // Breaks ties between equally rare pieces; a value in [0, 1).
+  readonly rng?: () => number;
+  // Milliseconds, for Outstanding.since.
+  readonly now?: () => number;
+}
+
+// One peer's download of one piece.
+interface Copy {
+  readonly piece: number;
+  readonly peer: string;
+  nextOffset: number; // first byte not yet requested
+  readonly pending: Set<number>; // offsets of blocks requested and not yet received, in request order
+  received: number; // bytes received
+}
+
+interface PeerState {
+  readonly bitfield: Bitfield; // our copy: `have` sets bits, a reject clears one
+  readonly copies: Map<number, Copy>; // by piece, in assignment order
+  bytes: number; // requested and not yet received
+  since: number | null;
+  readonly cancelled: Map<string, number>; // blockKey -> length of requests we cancelled
+}
+
+function blockKey(piece: number, offset: number): string {
+  return `${piece}:${offset}`;
+}
+
+export class PiecePicker {
+  readonly pieceCount: number;
+  readonly pieceSize: number;
+  readonly totalSize: number;
+  readonly blockSize: number;
+  private readonly inOrderFirst: number;
+  private readonly rng: () => number;
+  private readonly now: () => number;
+  private readonly have: Bitfield;
+  private readonly available: Uint32Array; // per piece: connected peers that have it
+  private readonly peers = new Map<string, PeerState>();
+  private readonly inFlight = new Map<number, Map<string, Copy>>(); // piece -> copies by peer
+  // Peers that sent a piece that failed verification, and those pieces. Kept after removePeer:
+  // the peer must never be given that piece again.
+  private readonly failed = new Map<string, Set<number>>();
+
+  constructor(options: PickerOptions) {
+    const { pieceCount, pieceSize, totalSize, have } = options;
+    if (!Number.isSafeInteger(pieceSize) || pieceSize < 1) throw new RangeError(`invalid piece size ${pieceSize}`);
+    if (!Number.isSafeInteger(totalSize) || totalSize < 0) throw new RangeError(`invalid total size ${totalSize}`);
+    if (pieceCount !== pieceCountFor(totalSize, pieceSize))
+      throw new RangeError(`${pieceCount} pieces do not cover ${totalSize} bytes in pieces of ${pieceSize}`);
+    if (have.size !== pieceCount) throw new RangeError(`have bitfield of ${have.size} pieces, share has ${pieceCount}`);
+    const blockSize = options.blockSize ?? BLOCK_SIZE;
+    if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new RangeError(`invalid block size ${blockSize}`);
+    this.pieceCount = pieceCount;
+    this.pieceSize = pieceSize;
+    this.totalSize = totalSize;
+    this.blockSize = blockSize;
+    this.inOrderFirst = Math.min(options.inOrderFirst ?? IN_ORDER_FIRST_PIECES, pieceCount);
+    this.rng = options.rng ?? Math.random;
+    this.now = options.now ?? (() => Date.now());
+    this.have = have.clone();
+    this.available = new Uint32Array(pieceCount);
+  }
+
+  // --- peers ---
+
+  // A peer's handshake arrived with its bitfield (copied).
+  addPeer(peer: string, bitfield: Bitfield): void {
+    if (this.peers.has(peer)) throw new Error(`peer ${peer} added twice`);
+    if (bitfield.size !== this.pieceCount)
+      throw new RangeError(`bitfield of ${bitfield.size} pieces, share has ${this.pieceCount}`);
+    const state: PeerState = { bitfield: bitfield.clone(), copies: new Map(), bytes: 0, since: null, cancelled: new Map() };
+    this.peers.set(peer, state);
+    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.available[i] += 1;
+  }
+
+  // A peer's `have`.
+  peerHas(peer: string, piece: number): void {
+    const state = this.peers.get(peer);
+    if (!state || state.bitfield.has(piece)) return;
+    state.bitfield.set(piece);
+    this.available[piece] += 1;
+  }
+
+  // A peer disconnected (or was dropped): the pieces it was fetching go back to the others. Its
+  // outstanding requests are forgotten; there is no one left to cancel them at.
+  removePeer(peer: string): void {
+    const state = this.peers.get(peer);
+    if (!state) return;
+    for (const copy of [...state.copies.values()]) this.release(state, copy);
+    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.available[i] -= 1;
+    this.peers.delete(peer);
+  }
+
+  // Whether the peer has a piece we still need and may fetch from it (worth staying connected to).
+  interesting(peer: string): boolean {
+    const state = this.peers.get(peer);
+    if (!state) return false;
+    for (let i = 0; i < this.pieceCount; i++)
+      if (!this.have.has(i) && state.bitfield.has(i) && !this.failedAt(peer, i)) return true;
+    return false;
+  }
+
+  // --- requesting ---
+
+  // Requests that top the peer up to `windowBytes` requested-not-received bytes (a request is made
+  // only when it fits; a window smaller than a block requests nothing). Order: the rest of the
+  // pieces already assigned to this peer; then new pieces it has that nobody is fetching (missing
+  // pieces among the first `inOrderFirst` in index order, then the rarest, ties broken by rng);
+  // then, in endgame, copies of pieces in flight at other peers (fewest copies first).
+  next(peer: string, windowBytes: number): BlockRequest[] {
+    const state = this.peers.get(peer);
+    const out: BlockRequest[] = [];
+    if (!state) return out;
+    for (const copy of state.copies.values()) if (!this.fill(state, copy, windowBytes, out)) return out;
+    for (;;) {
+      let piece = this.pickFresh(peer, state);
+      if (piece < 0) piece = this.pickEndgame(peer, state);
+      if (piece < 0 || state.bytes + this.blockLength(piece, 0) > windowBytes) return out;
+      if (!this.fill(state, this.assign(peer, state, piece), windowBytes, out)) return out;
+    }
+  }
+
+  // Whether endgame has started: every missing piece that a connected peer has is in flight.
+  endgame(): boolean {
+    for (let i = 0; i < this.pieceCount; i++)
+      if (!this.have.has(i) && !this.inFlight.has(i) && this.available[i] > 0) return false;
+    return true;
+  }
+
+  // --- what arrives ---
+
+  // A `data` message of `length` bytes. Throws WireError when the peer was never asked for this
+  // block (or sent a different length): the caller drops the peer.
+  onBlock(peer: string, piece: number, offset: number, length: number): BlockResult {
+    const state = this.peers.get(peer);
+    if (!state) return { accepted: false, pieceDone: false };
+    const copy = state.copies.get(piece);
+    if (copy && copy.pending.has(offset)) {
+      const expected = this.blockLength(piece, offset);
+      if (length !== expected)
+        throw new WireError(`block ${piece}:${offset} is ${length} bytes, ${expected} were requested`);
+      copy.pending.delete(offset);
+      copy.received += length;
+      state.bytes -= length;
+      state.since = state.bytes > 0 ? this.now() : null;
+      return { accepted: true, pieceDone: copy.received === this.pieceLength(piece) };
+    }
+    const key = blockKey(piece, offset);
+    if (state.cancelled.get(key) === length) {
+      state.cancelled.delete(key);
+      return { accepted: false, pieceDone: false };
+    }
+    throw new WireError(`unrequested block ${piece}:${offset}+${length}`);
+  }
+
+  // The peer sent `reject`: it will not serve this block, so it cannot complete the piece. The
+  // piece is released for other peers and this peer is treated as not having it (until it sends
+  // `have` for it). Returns the peer's other requests of that piece, which the caller cancels. A
+  // reject of a request that is not outstanding (already cancelled) is ignored.
+  requestRejected(peer: string, req: BlockRequest): BlockRequest[] {
+    const state = this.peers.get(peer);
+    if (!state) return [];
+    const copy = state.copies.get(req.piece);
+    if (!copy || !copy.pending.has(req.offset) || this.blockLength(req.piece, req.offset) !== req.length) {
+      state.cancelled.delete(blockKey(req.piece, req.offset));
+      return [];
+    }
+    copy.pending.delete(req.offset);
+    state.bytes -= req.length;
+    const cancels = this.release(state, copy);
+    state.bitfield.clear(req.piece);
+    this.available[req.piece] -= 1;
+    return cancels;
+  }
+
+  // A copy of `piece` verified and was stored. Marks it had and returns the requests of the other
+  // copies still in flight (endgame duplicates), which the caller cancels; the caller also drops
+  // every other partial copy of the piece.
+  pieceVerified(piece: number): Cancellation[] {
+    if (this.have.has(piece)) return [];
+    this.have.set(piece);
+    const out: Cancellation[] = [];
+    for (const copy of [...(this.inFlight.get(piece)?.values() ?? [])]) {
+      const requests = this.release(this.peers.get(copy.peer)!, copy);
+      if (requests.length > 0) out.push({ peer: copy.peer, requests });
+    }
+    return out;
+  }
+
+  // The peer's copy of `piece` failed verification (or could not be kept): the piece goes back to
+  // the other peers, and this peer is never given it again. Returns requests of that copy still
+  // outstanding, to cancel (none when the copy was complete).
+  pieceFailed(piece: number, peer: string): BlockRequest[] {
+    if (!Number.isInteger(piece) || piece < 0 || piece >= this.pieceCount)
+      throw new RangeError(`piece ${piece} outside a share of ${this.pieceCount} pieces`);
+    let pieces = this.failed.get(peer);
+    if (!pieces) this.failed.set(peer, (pieces = new Set()));
+    pieces.add(piece);
+    const state = this.peers.get(peer);
+    const copy = state?.copies.get(piece);
+    return state && copy ? this.release(state, copy) : [];
+  }
+
+  // --- state ---
+
+  // The peer's requested-not-received blocks, and since when it has been waiting (stall detection).
+  outstanding(peer: string): Outstanding {
+    const state = this.peers.get(peer);
+    if (!state) return { requests: [], bytes: 0, since: null };
+    const requests: BlockRequest[] = [];
+    for (const copy of state.copies.values())
+      for (const offset of copy.pending) requests.push(this.request(copy.piece, offset));
+    return { requests, bytes: state.bytes, since: state.since };
+  }
+
+  // Connected peers that have the piece.
+  availability(piece: number): number {
+    this.have.has(piece); // range check
+    return this.available[piece];
+  }
+
+  has(piece: number): boolean {
+    return this.have.has(piece);
+  }
+
+  isComplete(): boolean {
+    return this.have.isComplete();
+  }
+
+  missingCount(): number {
+    return this.pieceCount - this.have.count();
+  }
+
+  // --- internals ---
+
+  private pieceLength(piece: number): number {
+    return Math.min(this.pieceSize, this.totalSize - piece * this.pieceSize);
+  }
+
+  private blockLength(piece: number, offset: number): number {
+    return Math.min(this.blockSize, this.pieceLength(piece) - offset);
+  }
+
+  private request(piece: number, offset: number): BlockRequest {
+    return { piece, offset, length: this.blockLength(piece, offset) };
+  }
+
+  private failedAt(peer: string, piece: number): boolean {
+    return this.failed.get(peer)?.has(piece) ?? false;
+  }
+
+  // Whether the peer may be given `piece` as a new assignment, nobody else fetching it.
+  private fresh(peer: string, state: PeerState, piece: number): boolean {
+    return (
+      !this.have.has(piece) && !this.inFlight.has(piece) && state.bitfield.has(piece) && !this.failedAt(peer, piece)
+    );
+  }
+
+  // A piece nobody is fetching for this peer, or -1.
+  private pickFresh(peer: string, state: PeerState): number {
+    for (let i = 0; i < this.inOrderFirst; i++) if (this.fresh(peer, state, i)) return i;
+    // Rarest first; among equally rare pieces each is kept with probability 1/ties (reservoir
+    // sampling), so ties are broken uniformly in one pass.
+    let best = -1;
+    let bestAvailability = Infinity;
+    let ties = 0;
+    for (let i = 0; i < this.pieceCount; i++) {
+      if (!this.fresh(peer, state, i)) continue;
+      const a = this.available[i];
+      if (a < bestAvailability) {
+        best = i;
+        bestAvailability = a;
+        ties = 1;
+      } else if (a === bestAvailability) {
+        ties += 1;
+        if (this.rng() * ties < 1) best = i;
+      }
+    }
+    return best;
+  }
+
+  // In endgame: a piece in flight at other peers that this peer has, may fetch and is not already
+  // fetching, with the fewest copies in flight (then the lowest index), or -1. Pieces with a copy
+  // complete and awaiting verification are skipped: that copy will most likely win.
+  private pickEndgame(peer: string, state: PeerState): number {
+    if (!this.endgame()) return -1;
+    let best = -1;
+    let bestCopies = Infinity;
+    for (const [piece, copies] of this.inFlight) {
+      if (state.copies.has(piece) || !state.bitfield.has(piece) || this.failedAt(peer, piece)) continue;
+      const length = this.pieceLength(piece);
+      if ([...copies.values()].some((c) => c.received === length)) continue;
+      if (copies.size < bestCopies || (copies.size === bestCopies && piece < best)) {
+        best = piece;
+        bestCopies = copies.size;
+      }
+    }
+    return best;
+  }
+
+  private assign(peer: string, state: PeerState, piece: number): Copy {
+    const copy: Copy = { piece, peer, nextOffset: 0, pending: new Set(), received: 0 };
+    state.copies.set(piece, copy);
+    let copies = this.inFlight.get(piece);
+    if (!copies) this.inFlight.set(piece, (copies = new Map()));
+    copies.set(peer, copy);
+    return copy;
+  }
+
+  // Requests the copy's next blocks while they fit in the window; false when the window is full.
+  private fill(state: PeerState, copy: Copy, windowBytes: number, out: BlockRequest[]): boolean {
+    const length = this.pieceLength(copy.piece);
+    while (copy.nextOffset < length) {
+      const req = this.request(copy.piece, copy.nextOffset);
+      if (state.bytes + req.length > windowBytes) return false;
+      copy.pending.add(req.offset);
+      copy.nextOffset += req.length;
+      state.bytes += req.length;
+      state.since ??= this.now();
+      out.push(req);
+    }
+    return true;
+  }
+
+  // Drops a copy: the piece is free for others once no copy is left. Its outstanding requests are
+  // remembered as cancelled (their data may still come) and returned for the caller to cancel.
+  private release(state: PeerState, copy: Copy): BlockRequest[] {
+    const requests: BlockRequest[] = [];
+    for (const offset of copy.pending) {
+      const req = this.request(copy.piece, offset);
+      requests.push(req);
+      state.cancelled.set(blockKey(req.piece, req.offset), req.length);
+      state.bytes -= req.length;
+    }
+    if (state.bytes === 0) state.since = null;
+    state.copies.delete(copy.piece);
+    const copies = this.inFlight.get(copy.piece)!;
+    copies.delete(copy.peer);
+    if (copies.size === 0) this.inFlight.delete(copy.piece);
+    return requests;
+  }
+}

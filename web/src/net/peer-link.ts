@@ -1,0 +1,182 @@
+// One WebRTC connection to one peer for one share: the RTCPeerConnection, its negotiation through
+// the signaling server (offer, answer and ICE candidates relayed as `signal` messages, §5.1), and
+// the DataChannel `peershare/1` exposed to the swarm as a WireChannel.
+import type { WireChannel } from '../engine/channel';
+import { LOW_WATER } from '../engine/constants';
+import { Emitter } from '../engine/emitter';
+
+export const DATA_CHANNEL_LABEL = 'peershare/1';
+// A connection that does not open within this is given up (ICE found no path).
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+export type SignalKind = 'offer' | 'answer' | 'candidate';
+
+export interface PeerLinkOptions {
+  resource: string;
+  remote: string; // the remote peer id, as the server knows it
+  initiator: boolean;
+  iceServers: RTCIceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  sendSignal: (kind: SignalKind, data: unknown) => void;
+}
+
+export interface PeerLinkEvents {
+  open: void;
+  message: ArrayBuffer;
+  // The link is gone for good; `reason` is for logs and the UI.
+  closed: { reason: string };
+}
+
+export type PathType = 'direct' | 'relay' | 'unknown';
+
+export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
+  readonly resource: string;
+  readonly remote: string;
+  readonly initiator: boolean;
+  private readonly pc: RTCPeerConnection;
+  private channel: RTCDataChannel | null = null;
+  private readonly pendingCandidates: RTCIceCandidateInit[] = [];
+  private drainListeners: Array<() => void> = [];
+  private connectTimer: ReturnType<typeof setTimeout> | null;
+  private closedReason: string | null = null;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    super();
+    this.resource = options.resource;
+    this.remote = options.remote;
+    this.initiator = options.initiator;
+    this.pc = new RTCPeerConnection({
+      iceServers: options.iceServers,
+      iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+    });
+    this.pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate) options.sendSignal('candidate', { candidate: e.candidate.toJSON() });
+    });
+    this.pc.addEventListener('connectionstatechange', () => {
+      if (this.pc.connectionState === 'failed') this.close('the connection failed');
+    });
+    this.pc.addEventListener('datachannel', (e) => {
+      if (e.channel.label === DATA_CHANNEL_LABEL && !this.channel) this.attach(e.channel);
+    });
+    this.connectTimer = setTimeout(() => this.close('no network path to the peer was found'), CONNECT_TIMEOUT_MS);
+  }
+
+  get isOpen(): boolean {
+    return this.channel?.readyState === 'open';
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== null;
+  }
+
+  // The initiator creates the channel and sends the offer.
+  async start(): Promise<void> {
+    if (!this.initiator) return;
+    this.attach(this.pc.createDataChannel(DATA_CHANNEL_LABEL, { ordered: true }));
+    try {
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+      this.options.sendSignal('offer', { sdp: this.pc.localDescription?.toJSON() });
+    } catch (e) {
+      this.close(`could not create an offer: ${String(e)}`);
+    }
+  }
+
+  async handleSignal(kind: SignalKind, data: unknown): Promise<void> {
+    if (this.isClosed) return;
+    const payload = (typeof data === 'object' && data !== null ? data : {}) as {
+      sdp?: RTCSessionDescriptionInit;
+      candidate?: RTCIceCandidateInit;
+    };
+    try {
+      if (kind === 'offer' && payload.sdp) {
+        await this.pc.setRemoteDescription(payload.sdp);
+        await this.flushCandidates();
+        await this.pc.setLocalDescription(await this.pc.createAnswer());
+        this.options.sendSignal('answer', { sdp: this.pc.localDescription?.toJSON() });
+      } else if (kind === 'answer' && payload.sdp) {
+        await this.pc.setRemoteDescription(payload.sdp);
+        await this.flushCandidates();
+      } else if (kind === 'candidate' && payload.candidate) {
+        if (this.pc.remoteDescription) await this.pc.addIceCandidate(payload.candidate);
+        else this.pendingCandidates.push(payload.candidate);
+      }
+    } catch (e) {
+      this.close(`negotiation failed: ${String(e)}`);
+    }
+  }
+
+  // Whether the selected candidate pair goes through a TURN relay.
+  async pathType(): Promise<PathType> {
+    try {
+      const stats = await this.pc.getStats();
+      let pairId: string | undefined;
+      stats.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      });
+      const pair = pairId ? (stats.get(pairId) as { localCandidateId?: string; remoteCandidateId?: string }) : undefined;
+      if (!pair) return 'unknown';
+      const local = stats.get(pair.localCandidateId ?? '') as { candidateType?: string } | undefined;
+      const remote = stats.get(pair.remoteCandidateId ?? '') as { candidateType?: string } | undefined;
+      if (local?.candidateType === 'relay' || remote?.candidateType === 'relay') return 'relay';
+      return local ? 'direct' : 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  // --- WireChannel ---
+
+  send(message: ArrayBuffer): void {
+    if (this.channel?.readyState !== 'open') return;
+    try {
+      this.channel.send(message);
+    } catch (e) {
+      this.close(`send failed: ${String(e)}`);
+    }
+  }
+
+  get bufferedAmount(): number {
+    return this.channel?.bufferedAmount ?? 0;
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListeners.push(listener);
+  }
+
+  close(reason = 'closed'): void {
+    if (this.closedReason !== null) return;
+    this.closedReason = reason;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.drainListeners = [];
+    try {
+      this.channel?.close();
+      this.pc.close();
+    } catch {
+      // already closed
+    }
+    this.emit('closed', { reason });
+  }
+
+  private attach(channel: RTCDataChannel): void {
+    this.channel = channel;
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = LOW_WATER;
+    channel.addEventListener('open', () => {
+      if (this.connectTimer) clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+      this.emit('open', undefined);
+    });
+    channel.addEventListener('message', (e: MessageEvent) => {
+      if (e.data instanceof ArrayBuffer) this.emit('message', e.data);
+    });
+    channel.addEventListener('bufferedamountlow', () => {
+      for (const l of this.drainListeners) l();
+    });
+    channel.addEventListener('close', () => this.close('the peer closed the connection'));
+  }
+
+  private async flushCandidates(): Promise<void> {
+    while (this.pendingCandidates.length > 0) await this.pc.addIceCandidate(this.pendingCandidates.shift()!);
+  }
+}

@@ -1,0 +1,301 @@
+// The page: binds the static markup of index.html to the client. It renders the Downloads and My
+// files lists (one keyed row per share, updated in place), the share link with its QR code, the
+// connection status and notices, and turns clicks into client actions.
+import { describeError, type PeershareClient, type ShareEntry } from '../app/client';
+import { formatBytes, formatEta, formatSpeed } from './format';
+import { qrSvg } from './qr';
+
+const UPLOAD_CAP_KEY = 'peershare.uploadCapKiB';
+
+export function uploadCapSetting(): number | null {
+  const raw = localStorage.getItem(UPLOAD_CAP_KEY);
+  const kib = raw ? Number(raw) : NaN;
+  return Number.isFinite(kib) && kib > 0 ? kib * 1024 : null;
+}
+
+function $(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page lacks #${id}`);
+  return el;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+interface Row {
+  li: HTMLLIElement;
+  name: HTMLElement;
+  detail: HTMLElement;
+  progress: HTMLProgressElement;
+  actions: HTMLElement;
+  actionKey: string;
+}
+
+function stateText(e: ShareEntry): string {
+  switch (e.state) {
+    case 'hashing':
+      return `Preparing ${Math.floor(e.hashProgress * 100)}%`;
+    case 'needs-files':
+      return 'Pick the files again to share them';
+    case 'looking':
+      return 'Looking up the link…';
+    case 'waiting':
+      return 'No one holds this file right now; waiting for a holder';
+    case 'downloading':
+      return 'Downloading';
+    case 'paused':
+      return 'Paused';
+    case 'seeding':
+      return 'Sharing';
+    case 'failed':
+      return 'Failed';
+  }
+}
+
+export class View {
+  private readonly rows = new Map<string, Row>();
+  private scheduled = false;
+  private lastShared: string | null = null;
+
+  constructor(private readonly client: PeershareClient) {}
+
+  mount(): void {
+    const fileInput = $('file-input') as HTMLInputElement;
+    fileInput.addEventListener('change', () => {
+      const files = [...(fileInput.files ?? [])];
+      fileInput.value = '';
+      if (files.length > 0) void this.share(files);
+    });
+    const drop = $('drop-zone');
+    drop.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      drop.classList.add('dragging');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('dragging'));
+    drop.addEventListener('drop', (e) => {
+      e.preventDefault();
+      drop.classList.remove('dragging');
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.length > 0) void this.share(files);
+    });
+    $('copy-link').addEventListener('click', () => {
+      const input = $('share-link') as HTMLInputElement;
+      void navigator.clipboard?.writeText(input.value).catch(() => input.select());
+    });
+    $('get-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const input = $('get-input') as HTMLInputElement;
+      const id = parseLink(input.value);
+      if (!id) {
+        this.notice('That is not a peershare link or id.');
+        return;
+      }
+      input.value = '';
+      void this.client.download(id);
+    });
+    const cap = $('upload-cap') as HTMLInputElement;
+    const saved = localStorage.getItem(UPLOAD_CAP_KEY);
+    if (saved) cap.value = saved;
+    cap.addEventListener('change', () => {
+      if (cap.value && Number(cap.value) > 0) localStorage.setItem(UPLOAD_CAP_KEY, String(Number(cap.value)));
+      else localStorage.removeItem(UPLOAD_CAP_KEY);
+    });
+    window.addEventListener('hashchange', () => this.openFromHash());
+    this.client.on('change', () => this.schedule());
+    this.render();
+  }
+
+  openFromHash(): void {
+    const id = parseLink(location.hash);
+    if (id) void this.client.download(id);
+  }
+
+  private async share(files: File[]): Promise<void> {
+    try {
+      const id = await this.client.shareFiles(files);
+      this.showLink(id);
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') return;
+      this.notice(describeError(e));
+    }
+  }
+
+  private showLink(id: string): void {
+    this.lastShared = id;
+    const link = this.client.linkLink(id);
+    ($('share-link') as HTMLInputElement).value = link;
+    const qr = $('share-qr');
+    qr.replaceChildren(qrSvg(link));
+    $('share-result').hidden = false;
+  }
+
+  notice(text: string | null): void {
+    const n = $('notice');
+    n.textContent = text ?? '';
+    n.hidden = !text;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const status = $('status');
+    const state = this.client.connection;
+    status.dataset.state = state;
+    status.textContent =
+      state === 'open'
+        ? 'Connected'
+        : state === 'connecting'
+          ? 'Connecting to server…'
+          : 'Server unreachable: reconnecting. Transfers already running continue.';
+
+    const downloads = $('downloads');
+    const mine = $('my-files');
+    const seen = new Set<string>();
+    for (const e of this.client.entries()) {
+      seen.add(e.resource);
+      const inDownloads = e.kind === 'download' && e.state !== 'seeding';
+      const list = inDownloads ? downloads : mine;
+      let row = this.rows.get(e.resource);
+      if (!row) {
+        row = this.createRow(e.resource);
+        this.rows.set(e.resource, row);
+      }
+      if (row.li.parentElement !== list) list.prepend(row.li);
+      this.updateRow(row, e, inDownloads);
+    }
+    for (const [id, row] of this.rows) {
+      if (seen.has(id)) continue;
+      row.li.remove();
+      this.rows.delete(id);
+      if (id === this.lastShared) $('share-result').hidden = true;
+    }
+    for (const list of [downloads, mine]) {
+      const empty = document.querySelector<HTMLElement>(`[data-empty-for="${list.id}"]`);
+      if (empty) empty.hidden = list.children.length > 0;
+    }
+  }
+
+  private createRow(resource: string): Row {
+    const li = el('li', 'row');
+    li.dataset.resource = resource;
+    li.dataset.testid = 'share-row';
+    const name = el('div', 'row-name');
+    const detail = el('div', 'row-detail');
+    detail.dataset.testid = 'row-detail';
+    const progress = el('progress', 'row-progress');
+    progress.max = 1;
+    const actions = el('div', 'row-actions');
+    li.append(name, progress, detail, actions);
+    return { li, name, detail, progress, actions, actionKey: '' };
+  }
+
+  private updateRow(row: Row, e: ShareEntry, inDownloads: boolean): void {
+    row.li.dataset.state = e.state;
+    row.li.dataset.kind = e.kind;
+    row.li.dataset.havePieces = String(e.havePieces);
+    row.li.dataset.pieces = String(e.pieces);
+    row.li.dataset.uploaded = String(e.uploaded);
+    row.li.dataset.peers = String(e.peers);
+    row.name.textContent = e.name;
+    row.name.title = e.name;
+
+    const fraction = e.state === 'hashing' ? e.hashProgress : e.pieces > 0 ? e.havePieces / e.pieces : 0;
+    row.progress.value = fraction;
+    row.progress.hidden = !(inDownloads || e.state === 'hashing');
+
+    const parts: string[] = [];
+    if (inDownloads) {
+      const done = Math.min(e.size, Math.round(fraction * e.size));
+      parts.push(`${formatBytes(done)} of ${formatBytes(e.size)}`);
+      if (e.state === 'downloading') {
+        parts.push(formatSpeed(e.downSpeed));
+        parts.push(e.downSpeed > 0 ? `${formatEta((e.size - done) / e.downSpeed)} left` : '');
+      }
+      parts.push(`${e.peers} ${e.peers === 1 ? 'peer' : 'peers'}`);
+    } else {
+      parts.push(formatBytes(e.size));
+      if (e.state === 'seeding') {
+        parts.push(`${e.peers} ${e.peers === 1 ? 'peer' : 'peers'} connected`);
+        parts.push(`${formatBytes(e.uploaded)} uploaded`);
+      }
+    }
+    parts.push(stateText(e));
+    if (e.error) parts.push(e.error);
+    row.detail.textContent = parts.filter(Boolean).join(' · ');
+
+    const key = `${inDownloads}:${e.state}:${e.kind}`;
+    if (key === row.actionKey) return;
+    row.actionKey = key;
+    const buttons: HTMLElement[] = [];
+    const button = (label: string, action: string, run: () => void): void => {
+      const b = el('button', undefined, label);
+      b.type = 'button';
+      b.dataset.action = action;
+      b.addEventListener('click', run);
+      buttons.push(b);
+    };
+    const id = e.resource;
+    if (inDownloads) {
+      if (e.state === 'paused') button('Resume', 'resume', () => this.client.resume(id));
+      else if (e.state !== 'failed') button('Pause', 'pause', () => this.client.pause(id));
+      button('Refresh', 'refresh', () => this.client.refresh(id));
+      button('Abort', 'abort', () => void this.client.remove(id));
+    } else {
+      if (e.state === 'seeding' || e.state === 'needs-files')
+        button('Copy link', 'copy', () => void navigator.clipboard?.writeText(this.client.linkLink(id)).catch(() => undefined));
+      if (e.kind === 'download' && e.state === 'seeding') button('Save', 'save', () => void this.save(id));
+      if (e.state === 'needs-files') {
+        const label = el('label', 'button-like', 'Share again…');
+        const input = el('input');
+        input.type = 'file';
+        input.multiple = true;
+        input.dataset.action = 'reshare';
+        input.addEventListener('change', () => {
+          const files = [...(input.files ?? [])];
+          if (files.length > 0) void this.client.reshareFiles(id, files);
+        });
+        label.append(input);
+        buttons.push(label);
+      }
+      button('Remove', 'remove', () => void this.client.remove(id));
+    }
+    row.actions.replaceChildren(...buttons);
+  }
+
+  // Saves each file of the share from browser storage, streaming from disk (no memory copy).
+  private async save(resource: string): Promise<void> {
+    try {
+      const files = await this.client.files(resource);
+      for (const { path, blob } of files) {
+        const url = URL.createObjectURL(blob);
+        const a = el('a');
+        a.href = url;
+        a.download = path.split('/').join('_');
+        document.body.append(a);
+        a.click();
+        a.remove();
+        // The browser has started reading the Blob; revoke later so the URL does not linger.
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
+    } catch (e) {
+      this.notice(describeError(e));
+    }
+  }
+}
+
+// The share id from a link ("https://host/#<id>"), a hash ("#<id>") or a bare id.
+export function parseLink(text: string): string | null {
+  const match = /(?:^|#|\/)([0-9a-f]{64})\s*$/i.exec(text.trim());
+  return match ? match[1].toLowerCase() : null;
+}

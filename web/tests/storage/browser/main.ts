@@ -1,0 +1,248 @@
+// Owns the browser side of the storage tests: runs the contract against OPFS and FileSource and exposes
+// probes (hashing, persistence, locking, throughput) on window.storageTests for storage.browser.test.mjs.
+import { StorageError } from '../../../src/engine/errors';
+import { FileSource } from '../../../src/storage/file-source';
+import { hashFiles } from '../../../src/storage/hashing';
+import { OpfsStorage, opfsStorage } from '../../../src/storage/opfs-store';
+import type { PieceStore } from '../../../src/storage/piece-store';
+import { pattern, runPieceStoreContract, splitIntoBlobs } from '../piece-store-contract';
+
+interface TestResult {
+  name: string;
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
+
+interface Registered {
+  name: string;
+  fn: () => Promise<void>;
+}
+
+const registered: Registered[] = [];
+const collect = (name: string, fn: () => Promise<void>): void => {
+  registered.push({ name, fn });
+};
+
+const storage = opfsStorage();
+runPieceStoreContract('opfs', (shareId, totalSize) => storage.open(shareId, totalSize), {
+  test: collect,
+  storage,
+  persistent: true,
+  idPrefix: 'contract',
+});
+runPieceStoreContract(
+  'file-source',
+  async (shareId, _totalSize, content) => new FileSource(splitIntoBlobs(content), shareId),
+  { test: collect, readOnly: true },
+);
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof StorageError) return `StorageError(${error.code}): ${error.message}`;
+  if (error instanceof Error || error instanceof DOMException) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function pickedFiles(): File[] {
+  const input = document.getElementById('files') as HTMLInputElement;
+  return Array.from(input.files ?? []);
+}
+
+async function usedHeap(): Promise<number | null> {
+  const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+  return memory ? memory.usedJSHeapSize : null;
+}
+
+const api = {
+  listContract(): string[] {
+    return registered.map((t) => t.name);
+  },
+
+  async runContract(filter?: string): Promise<TestResult[]> {
+    const results: TestResult[] = [];
+    for (const { name, fn } of registered) {
+      if (filter && !name.includes(filter)) continue;
+      const started = performance.now();
+      try {
+        await fn();
+        results.push({ name, ok: true, ms: performance.now() - started });
+      } catch (error) {
+        results.push({ name, ok: false, error: describe(error), ms: performance.now() - started });
+      }
+    }
+    return results;
+  },
+
+  async hashPicked(pieceSize: number): Promise<{ hashes: string[]; progress: Array<[number, number]>; ms: number }> {
+    const progress: Array<[number, number]> = [];
+    const started = performance.now();
+    const hashes = await hashFiles(pickedFiles(), pieceSize, (done, total) => progress.push([done, total]));
+    return { hashes: hashes.map(hex), progress, ms: performance.now() - started };
+  },
+
+  // Aborts hashing of the picked files after `afterMs` (or before it starts when afterMs < 0).
+  async hashAbort(pieceSize: number, afterMs: number): Promise<{ error: string; name: string; progressCalls: number; ms: number }> {
+    const controller = new AbortController();
+    let progressCalls = 0;
+    if (afterMs < 0) controller.abort();
+    else setTimeout(() => controller.abort(), afterMs);
+    const started = performance.now();
+    try {
+      await hashFiles(pickedFiles(), pieceSize, () => progressCalls++, controller.signal);
+      return { error: 'resolved', name: '', progressCalls, ms: performance.now() - started };
+    } catch (error) {
+      const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+      return { error: describe(error), name, progressCalls, ms: performance.now() - started };
+    }
+  },
+
+  // SHA-256 of each range read through a FileSource over the picked (disk-backed) files.
+  async readPicked(ranges: Array<[number, number]>): Promise<{ totalSize: number; digests: string[] }> {
+    const source = new FileSource(pickedFiles());
+    const digests: string[] = [];
+    for (const [offset, length] of ranges) digests.push(await sha256(await source.read(offset, length)));
+    return { totalSize: source.totalSize, digests };
+  },
+
+  // Writes the pieces listed (pattern bytes seeded by piece index) and saves `have`; leaves the share open
+  // unless `close`. Returns the SHA-256 of the whole share as read back.
+  async persistWrite(shareId: string, totalSize: number, pieceSize: number, pieces: number[], have: number[], close: boolean): Promise<string> {
+    const store = await storage.open(shareId, totalSize);
+    for (const piece of pieces) {
+      const at = piece * pieceSize;
+      await store.write(at, pattern(Math.min(pieceSize, totalSize - at), piece + 1));
+    }
+    await store.saveHave(new Uint8Array(have));
+    const digest = await sha256(await store.read(0, totalSize));
+    if (close) await store.close();
+    return digest;
+  },
+
+  async persistCheck(shareId: string, totalSize: number, pieceSize: number, pieces: number[]): Promise<{
+    listed: boolean;
+    have: number[] | null;
+    digest: string;
+    blobDigest: string;
+    mismatches: string[];
+  }> {
+    const listed = (await storage.listStoredShares()).includes(shareId);
+    const store = await storage.open(shareId, totalSize);
+    const mismatches: string[] = [];
+    for (const piece of pieces) {
+      const at = piece * pieceSize;
+      const expected = pattern(Math.min(pieceSize, totalSize - at), piece + 1);
+      const got = await store.read(at, expected.length);
+      if ((await sha256(got)) !== (await sha256(expected))) mismatches.push(`piece ${piece}`);
+    }
+    const have = await store.loadHave();
+    const digest = await sha256(await store.read(0, totalSize));
+    const blobDigest = await sha256(new Uint8Array(await (await store.blob()).arrayBuffer()));
+    await store.close();
+    return { listed, have: have ? Array.from(have) : null, digest, blobDigest, mismatches };
+  },
+
+  async open(shareId: string, totalSize: number): Promise<string> {
+    try {
+      const store = await storage.open(shareId, totalSize);
+      openStores.set(shareId, store);
+      return 'ok';
+    } catch (error) {
+      return describe(error);
+    }
+  },
+
+  async close(shareId: string): Promise<void> {
+    await openStores.get(shareId)?.close();
+    openStores.delete(shareId);
+  },
+
+  async remove(shareId: string): Promise<string> {
+    try {
+      await storage.removeStoredShare(shareId);
+      return 'ok';
+    } catch (error) {
+      return describe(error);
+    }
+  },
+
+  // Stops the storage worker without closing anything (as a crashed tab would) and opens the share again
+  // from a fresh worker.
+  async crashAndReopen(shareId: string, totalSize: number): Promise<{ have: number[] | null; error?: string }> {
+    storage.terminate();
+    const fresh = new OpfsStorage();
+    try {
+      const store = await fresh.open(shareId, totalSize);
+      const have = await store.loadHave();
+      await store.close();
+      return { have: have ? Array.from(have) : null };
+    } catch (error) {
+      return { have: null, error: describe(error) };
+    } finally {
+      fresh.terminate();
+    }
+  },
+
+  // Writes `mib` MiB in pieces of `pieceSize`, reads it all back, and times both; the share is removed.
+  async throughput(mib: number, pieceSize: number): Promise<{
+    writeMBps: number;
+    readMBps: number;
+    blobReadMBps: number;
+    heapBefore: number | null;
+    heapAfter: number | null;
+  }> {
+    const totalSize = mib * 1024 * 1024;
+    const shareId = `bench-${Date.now()}`;
+    const store = await storage.open(shareId, totalSize);
+    const heapBefore = await usedHeap();
+    const seed = pattern(pieceSize, 99);
+    let started = performance.now();
+    // Keep a few writes in flight, as the swarm would with several peers delivering pieces.
+    const inFlight = new Set<Promise<void>>();
+    for (let at = 0; at < totalSize; at += pieceSize) {
+      const write = store.write(at, seed.slice(0, Math.min(pieceSize, totalSize - at)));
+      inFlight.add(write);
+      void write.finally(() => inFlight.delete(write));
+      if (inFlight.size >= 4) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    const writeMs = performance.now() - started;
+    started = performance.now();
+    let check = 0;
+    for (let at = 0; at < totalSize; at += pieceSize) {
+      const bytes = await store.read(at, Math.min(pieceSize, totalSize - at));
+      check ^= bytes[bytes.length - 1]!;
+    }
+    const readMs = performance.now() - started;
+    const blob = await store.blob();
+    started = performance.now();
+    for (let at = 0; at < totalSize; at += pieceSize) {
+      const bytes = new Uint8Array(await blob.slice(at, at + pieceSize).arrayBuffer());
+      check ^= bytes[0]!;
+    }
+    const blobMs = performance.now() - started;
+    const heapAfter = await usedHeap();
+    await store.destroy();
+    void check;
+    const rate = (ms: number) => Math.round((totalSize / 1e6 / (ms / 1000)) * 10) / 10;
+    return { writeMBps: rate(writeMs), readMBps: rate(readMs), blobReadMBps: rate(blobMs), heapBefore, heapAfter };
+  },
+};
+
+const openStores = new Map<string, PieceStore>();
+
+declare global {
+  interface Window {
+    storageTests: typeof api;
+  }
+}
+
+window.storageTests = api;
+document.getElementById('state')!.textContent = 'ready';
