@@ -49,9 +49,11 @@ export async function waitFor(what, probe, { timeoutMs = 10000, intervalMs = 50 
 let serverSeq = 0;
 
 export class ServerProcess {
-  constructor({ dataDir, args = [], label }) {
+  // `port`: 0 lets the server pick one; a fixed port lets a restarted server keep its address.
+  constructor({ dataDir, args = [], label, port = 0 }) {
     this.dataDir = dataDir;
     this.args = args;
+    this.requestedPort = port;
     this.label = label || `server#${++serverSeq}`;
     this.stderr = '';
     this.stdout = '';
@@ -70,7 +72,7 @@ export class ServerProcess {
   }
 
   async start() {
-    const argv = ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', this.dataDir, ...this.args];
+    const argv = ['serve', '--host', '127.0.0.1', '--port', String(this.requestedPort), '--data-dir', this.dataDir, ...this.args];
     this.argv = argv;
     const child = spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -48,6 +48,8 @@ export interface ShareEntry {
   downSpeed: number;
   upSpeed: number;
   peers: number;
+  // Why peers were disconnected by the engine (corrupt piece, protocol violation, stall), newest last.
+  dropped: string[];
   addedAt: number;
 }
 
@@ -116,6 +118,12 @@ export class PeershareClient extends Emitter<ClientEvents> {
 
   entries(): ShareEntry[] {
     return [...this.shares.values()].map((s) => s.entry).sort((a, b) => b.addedAt - a.addedAt);
+  }
+
+  // Bytes moved for a share in this page's life, exact (the entries' figures are sampled).
+  transferred(resource: string): { downloaded: number; uploaded: number } {
+    const swarm = this.shares.get(resource)?.swarm;
+    return { downloaded: swarm?.downloadedTotal ?? 0, uploaded: swarm?.uploadedTotal ?? 0 };
   }
 
   entry(resource: string): ShareEntry | undefined {
@@ -336,6 +344,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
         downSpeed: 0,
         upSpeed: 0,
         peers: 0,
+        dropped: [],
         addedAt: Date.now(),
       },
       metadataBytes: null,
@@ -425,6 +434,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     });
     swarm.on('dropped', ({ peer, reason }) => {
       console.info(`peershare: dropped peer ${peer.slice(0, 8)} for ${s.entry.resource.slice(0, 8)}: ${reason}`);
+      s.entry.dropped = [...s.entry.dropped.slice(-19), reason];
       s.links.get(peer)?.close(reason);
     });
     swarm.on('removed', () => {

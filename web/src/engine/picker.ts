@@ -250,15 +250,22 @@ export class PiecePicker {
     return out;
   }
 
-  // The peer's copy of `piece` failed verification (or could not be kept): the piece goes back to
-  // the other peers, and this peer is never given it again. Returns requests of that copy still
-  // outstanding, to cancel (none when the copy was complete).
+  // The peer's copy of `piece` failed verification: the piece goes back to the other peers, and
+  // this peer is never given it again. Returns requests of that copy still outstanding, to cancel
+  // (none when the copy was complete).
   pieceFailed(piece: number, peer: string): BlockRequest[] {
-    if (!Number.isInteger(piece) || piece < 0 || piece >= this.pieceCount)
-      throw new RangeError(`piece ${piece} outside a share of ${this.pieceCount} pieces`);
+    this.checkPiece(piece);
     let pieces = this.failed.get(peer);
     if (!pieces) this.failed.set(peer, (pieces = new Set()));
     pieces.add(piece);
+    return this.abandonPiece(piece, peer);
+  }
+
+  // Drops the peer's copy of `piece` without blaming the peer (say, our storage failed to keep
+  // it): the piece is free again, for this peer too. Returns that copy's outstanding requests, to
+  // cancel.
+  abandonPiece(piece: number, peer: string): BlockRequest[] {
+    this.checkPiece(piece);
     const state = this.peers.get(peer);
     const copy = state?.copies.get(piece);
     return state && copy ? this.release(state, copy) : [];
@@ -278,7 +285,7 @@ export class PiecePicker {
 
   // Connected peers that have the piece.
   availability(piece: number): number {
-    this.have.has(piece); // range check
+    this.checkPiece(piece);
     return this.available[piece];
   }
 
@@ -295,6 +302,11 @@ export class PiecePicker {
   }
 
   // --- internals ---
+
+  private checkPiece(piece: number): void {
+    if (!Number.isInteger(piece) || piece < 0 || piece >= this.pieceCount)
+      throw new RangeError(`piece ${piece} outside a share of ${this.pieceCount} pieces`);
+  }
 
   private pieceLength(piece: number): number {
     return Math.min(this.pieceSize, this.totalSize - piece * this.pieceSize);

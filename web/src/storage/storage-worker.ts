@@ -223,8 +223,25 @@ function requireOpen(shareId: string): OpenShare {
   return share;
 }
 
+// A page that was just reloaded (or a worker that was just stopped) can hold its handles a moment longer:
+// retry a locked file for about 0.8 s in all before reporting it in use elsewhere.
+const LOCK_RETRY_DELAYS_MS = [25, 50, 100, 200, 400];
+
+async function lockHandle(file: SyncFileHandle): Promise<SyncAccessHandle> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await file.createSyncAccessHandle();
+    } catch (error) {
+      const locked = error instanceof DOMException && error.name === 'NoModificationAllowedError';
+      const delay = LOCK_RETRY_DELAYS_MS[attempt];
+      if (!locked || delay === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 async function dataHandle(share: OpenShare): Promise<SyncAccessHandle> {
-  if (!share.data) share.data = await share.dataFile.createSyncAccessHandle();
+  if (!share.data) share.data = await lockHandle(share.dataFile);
   return share.data;
 }
 
@@ -240,10 +257,10 @@ async function openShare(shareId: string, totalSize: number): Promise<void> {
   const dir = await (await sharesDir()).getDirectoryHandle(shareId, { create: true });
   const dataFile = (await dir.getFileHandle('data', { create: true })) as SyncFileHandle;
   const haveFile = (await dir.getFileHandle('have', { create: true })) as SyncFileHandle;
-  const data = await dataFile.createSyncAccessHandle();
+  const data = await lockHandle(dataFile);
   let have: SyncAccessHandle;
   try {
-    have = await haveFile.createSyncAccessHandle();
+    have = await lockHandle(haveFile);
   } catch (error) {
     data.close();
     throw error;

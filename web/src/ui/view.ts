@@ -207,6 +207,8 @@ export class View {
     row.li.dataset.pieces = String(e.pieces);
     row.li.dataset.uploaded = String(e.uploaded);
     row.li.dataset.peers = String(e.peers);
+    row.li.dataset.downloaded = String(e.downloaded);
+    row.li.dataset.dropped = e.dropped.join('\n');
     row.name.textContent = e.name;
     row.name.title = e.name;
 

@@ -54,7 +54,8 @@ export async function launchBrowser({ headless = true, args = [], launchOptions 
 }
 
 // A page in a fresh context of its own (isMobile and hasTouch are context options). Downloads are
-// accepted. `contextOptions` passes anything else to browser.newContext().
+// accepted. `contextOptions` passes anything else to browser.newContext(). Closing the browser
+// closes it; to drop just this page and its storage, close page.context().
 export async function newPage(browser, { viewport, isMobile, hasTouch, contextOptions = {} } = {}) {
   const opts = { acceptDownloads: true, ...contextOptions };
   if (viewport !== undefined) opts.viewport = viewport;
@@ -113,7 +114,8 @@ export async function sha256OfFile(file) {
 // suggestedFilename}. The file goes to `dir` (default: a new temp dir the caller removes) under
 // `name` (default: the suggested file name). `startTimeoutMs` bounds only the wait for the download
 // to start; saving waits for the download to finish, however long it takes (the caller's own
-// timeout applies). Playwright's own copy is deleted after saving so big files are not kept twice.
+// timeout applies). Playwright's own copy is moved (or copied, then deleted) so big files are not
+// kept twice.
 export async function saveDownload(page, triggerFn, { dir, name, startTimeoutMs = 30000 } = {}) {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: startTimeoutMs }), triggerFn()]);
   const failure = await download.failure();
@@ -121,7 +123,14 @@ export async function saveDownload(page, triggerFn, { dir, name, startTimeoutMs 
   const outDir = dir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'peershare-download-')));
   await fsp.mkdir(outDir, { recursive: true });
   const file = path.join(outDir, name || download.suggestedFilename());
-  await download.saveAs(file);
+  // Move Playwright's finished copy into place (instant on one filesystem, no second multi-GiB
+  // copy); fall back to saveAs (a copy) across filesystems.
+  const tmp = await download.path();
+  try {
+    await fsp.rename(tmp, file);
+  } catch {
+    await download.saveAs(file);
+  }
   await download.delete().catch(() => {});
   const { size } = await fsp.stat(file);
   return { path: file, size, sha256: await sha256OfFile(file), suggestedFilename: download.suggestedFilename() };

@@ -56,11 +56,6 @@ function pickedFiles(): File[] {
   return Array.from(input.files ?? []);
 }
 
-async function usedHeap(): Promise<number | null> {
-  const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
-  return memory ? memory.usedJSHeapSize : null;
-}
-
 const api = {
   listContract(): string[] {
     return registered.map((t) => t.name);
@@ -159,6 +154,10 @@ const api = {
     }
   },
 
+  async listStored(): Promise<string[]> {
+    return storage.listStoredShares();
+  },
+
   async close(shareId: string): Promise<void> {
     await openStores.get(shareId)?.close();
     openStores.delete(shareId);
@@ -190,18 +189,53 @@ const api = {
     }
   },
 
+  // Saves three bitfields, then damages the have file's newest slot (and later both) from the main thread
+  // while the share is closed; loadHave must fall back to the previous bitfield, then to null.
+  async haveFallback(shareId: string): Promise<{ afterOne: number[] | null; afterBoth: number[] | null; afterSave: number[] | null }> {
+    let store = await storage.open(shareId, 100);
+    for (const bits of [[1, 1, 1, 1, 1], [2, 2, 2, 2, 2], [3, 3, 3, 3, 3]]) await store.saveHave(new Uint8Array(bits));
+    await store.close();
+    const root = await navigator.storage.getDirectory();
+    const haveFile = await (await (await root.getDirectoryHandle('shares')).getDirectoryHandle(shareId)).getFileHandle('have');
+    const damage = async (slot: number): Promise<void> => {
+      const size = (await haveFile.getFile()).size;
+      const writable = await haveFile.createWritable({ keepExistingData: true });
+      await writable.write({ type: 'write', position: (slot + 1) * (size / 2) - 1, data: new Uint8Array([0xee]) });
+      await writable.close();
+    };
+    const newestSlot = async (): Promise<number> => {
+      const bytes = new DataView(await (await haveFile.getFile()).arrayBuffer());
+      const stride = bytes.byteLength / 2;
+      return bytes.getUint32(4) > bytes.getUint32(stride + 4) ? 0 : 1;
+    };
+    const load = async (): Promise<number[] | null> => {
+      store = await storage.open(shareId, 100);
+      const have = await store.loadHave();
+      await store.close();
+      return have ? Array.from(have) : null;
+    };
+    const newest = await newestSlot();
+    await damage(newest);
+    const afterOne = await load();
+    await damage(1 - newest);
+    const afterBoth = await load();
+    store = await storage.open(shareId, 100);
+    await store.saveHave(new Uint8Array([4, 4, 4, 4, 4]));
+    await store.close();
+    const afterSave = await load();
+    await storage.removeStoredShare(shareId);
+    return { afterOne, afterBoth, afterSave };
+  },
+
   // Writes `mib` MiB in pieces of `pieceSize`, reads it all back, and times both; the share is removed.
   async throughput(mib: number, pieceSize: number): Promise<{
     writeMBps: number;
     readMBps: number;
     blobReadMBps: number;
-    heapBefore: number | null;
-    heapAfter: number | null;
   }> {
     const totalSize = mib * 1024 * 1024;
     const shareId = `bench-${Date.now()}`;
     const store = await storage.open(shareId, totalSize);
-    const heapBefore = await usedHeap();
     const seed = pattern(pieceSize, 99);
     let started = performance.now();
     // Keep a few writes in flight, as the swarm would with several peers delivering pieces.
@@ -228,11 +262,10 @@ const api = {
       check ^= bytes[0]!;
     }
     const blobMs = performance.now() - started;
-    const heapAfter = await usedHeap();
     await store.destroy();
     void check;
     const rate = (ms: number) => Math.round((totalSize / 1e6 / (ms / 1000)) * 10) / 10;
-    return { writeMBps: rate(writeMs), readMBps: rate(readMs), blobReadMBps: rate(blobMs), heapBefore, heapAfter };
+    return { writeMBps: rate(writeMs), readMBps: rate(readMs), blobReadMBps: rate(blobMs) };
   },
 };
 

@@ -231,6 +231,22 @@ test('pieces and have survive a reload and a crashed worker', async () => {
   await page.close();
 });
 
+test('a damaged have slot falls back to the previous bitfield, then to none', async () => {
+  const page = await newPage();
+  const result = await page.evaluate((id) => window.storageTests.haveFallback(id), `have-${Date.now()}`);
+  assert.deepEqual(result, { afterOne: [2, 2, 2, 2, 2], afterBoth: null, afterSave: [4, 4, 4, 4, 4] });
+  await page.close();
+});
+
+test('a share larger than the browser quota fails to open with storage_full', async () => {
+  const page = await newPage();
+  const shareId = `huge-${Date.now()}`;
+  const result = await page.evaluate((id) => window.storageTests.open(id, 2 ** 50), shareId);
+  assert.match(result, /^StorageError\(storage_full\)/);
+  assert.ok(!(await page.evaluate(() => window.storageTests.listStored())).includes(shareId), 'the failed share is listed');
+  await page.close();
+});
+
 test('a share open in one tab is refused to another with storage_unavailable', async () => {
   const first = await newPage();
   const second = await newPage();
@@ -249,13 +265,22 @@ test('a share open in one tab is refused to another with storage_unavailable', a
 
 test(`OPFS throughput (${BENCH_MIB} MiB)`, async (t) => {
   const page = await newPage();
+  const cdp = await context.newCDPSession(page);
+  const heap = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize / 1e6;
+  };
   for (const pieceSize of [256 * 1024, 1 << 20]) {
+    const heapBefore = await heap();
     const r = await page.evaluate(([mib, ps]) => window.storageTests.throughput(mib, ps), [BENCH_MIB, pieceSize]);
+    const heapAfter = await heap();
     t.diagnostic(
       `pieces of ${pieceSize >> 10} KiB: write ${r.writeMBps} MB/s (flush per piece), read ${r.readMBps} MB/s, ` +
-        `blob() slices ${r.blobReadMBps} MB/s, page heap ${(r.heapBefore / 1e6).toFixed(1)} -> ${(r.heapAfter / 1e6).toFixed(1)} MB`,
+        `blob() slices ${r.blobReadMBps} MB/s, page JS heap after GC ${heapBefore.toFixed(1)} -> ${heapAfter.toFixed(1)} MB`,
     );
     assert.ok(r.writeMBps > 0 && r.readMBps > 0);
+    assert.ok(heapAfter - heapBefore < 16, 'the page heap kept share data');
   }
+  await cdp.detach();
   await page.close();
 });

@@ -1,0 +1,98 @@
+// Driving the peershare web app in end-to-end tests: a "person" is one browser with one page on the
+// real server; these helpers share files, open links, wait for a share's row to reach a state and
+// read what the row shows. Conditions are polled in the page, never slept on.
+import path from 'node:path';
+
+import { collectConsole, launchBrowser, newPage, saveDownload, waitUntil } from './browser.mjs';
+
+export const ROW = (resource) => `li[data-resource="${resource}"]`;
+
+// Opens the app in a fresh browser and waits until it is connected to the server.
+export async function openPerson(server, { label, viewport, isMobile, hasTouch, beforeLoad } = {}) {
+  const browser = await launchBrowser();
+  const page = await newPage(browser, { viewport, isMobile, hasTouch });
+  const consoleLog = collectConsole(page, { label });
+  await page.goto(`${server.origin}/`);
+  if (beforeLoad) {
+    await beforeLoad(page);
+    await page.reload();
+  }
+  await page.waitForSelector('[data-testid=connection][data-state=open]', { timeout: 15000 });
+  return { browser, page, console: consoleLog, label };
+}
+
+// Picks files in the share input; resolves with the share's id once it is seeding.
+export async function shareFiles(person, filePaths) {
+  const { page } = person;
+  await page.setInputFiles('[data-testid=file-input]', filePaths);
+  await page.waitForSelector('[data-testid=share-result]:not([hidden])', { timeout: 120000 });
+  const link = await page.inputValue('[data-testid=share-link]');
+  const resource = link.split('#')[1];
+  await page.waitForSelector(`#my-files ${ROW(resource)}[data-state=seeding]`, { timeout: 30000 });
+  return { link, resource };
+}
+
+// Waits until the share's row has one of `states` (a string or array).
+export async function waitForState(person, resource, states, { timeoutMs = 120000 } = {}) {
+  const wanted = Array.isArray(states) ? states : [states];
+  const selector = wanted.map((s) => `${ROW(resource)}[data-state="${s}"]`).join(', ');
+  await person.page.waitForSelector(selector, { timeout: timeoutMs, state: 'attached' });
+}
+
+// The row's data attributes (state, havePieces, pieces, uploaded, peers, dropped, ...).
+export async function rowData(person, resource) {
+  return person.page.$eval(ROW(resource), (li) => ({ ...li.dataset }));
+}
+
+// Waits until `probe(row data)` is true.
+export async function waitForRow(person, resource, what, probe, { timeoutMs = 120000 } = {}) {
+  return waitUntil(what, async () => {
+    const data = await person.page.$$eval(ROW(resource), (lis) => (lis[0] ? { ...lis[0].dataset } : null));
+    return data && probe(data) ? data : false;
+  }, { timeoutMs, intervalMs: 100 });
+}
+
+// Exact bytes moved for the share in this page's life.
+export async function transferred(person, resource) {
+  return person.page.evaluate((id) => window.peershare.client.transferred(id), resource);
+}
+
+// Clicks Save and saves every file of the share; resolves [{path, sha256, suggestedFilename}].
+export async function saveShare(person, resource, fileCount, dir) {
+  const { page } = person;
+  const saved = [];
+  const downloads = [];
+  const onDownload = (d) => downloads.push(d);
+  page.on('download', onDownload);
+  try {
+    await page.click(`#my-files ${ROW(resource)} [data-action=save]`);
+    await waitUntil(`${fileCount} downloads to start`, () => downloads.length >= fileCount, { timeoutMs: 30000 });
+  } finally {
+    page.off('download', onDownload);
+  }
+  const { sha256OfFile } = await import('./browser.mjs');
+  for (const d of downloads) {
+    const failure = await d.failure();
+    if (failure) throw new Error(`download of ${d.suggestedFilename()} failed: ${failure}`);
+    const file = path.join(dir, d.suggestedFilename());
+    await d.saveAs(file);
+    await d.delete().catch(() => {});
+    saved.push({ path: file, sha256: await sha256OfFile(file), suggestedFilename: d.suggestedFilename() });
+  }
+  return saved;
+}
+
+export { saveDownload };
+
+// Sets an upload cap (KiB/s per peer) through the settings input, as a person would.
+export async function setUploadCap(person, kib) {
+  const { page } = person;
+  await page.click('details.settings summary');
+  await page.fill('[data-testid=upload-cap]', String(kib));
+  await page.dispatchEvent('[data-testid=upload-cap]', 'change');
+}
+
+export async function closePerson(person) {
+  if (!person) return;
+  await person.browser.close().catch(() => {});
+}
