@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, and runs every test: C++ unit tests (ctest), the web
-# app's type check and unit tests (vitest), and the integration tests against the real binary.
+# app's type check and unit tests (vitest), the integration tests against the real binary, and the
+# end-to-end tests in real Chromium against the real binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
@@ -15,3 +16,6 @@ npm run --silent test:web
 
 echo "== integration tests (real server binary)"
 PEERSHARE_BIN="$PWD/build/bin/peershare" npm run --silent test:integration
+
+echo "== end-to-end tests (real Chromium, real server binary)"
+PEERSHARE_BIN="$PWD/build/bin/peershare" npm run --silent test:e2e
