@@ -57,7 +57,8 @@ export class OpfsStorage implements PieceStorage {
   }
 
   // Stops the worker (the browser releases its file handles); requests in flight fail with
-  // storage_unavailable. The next call starts a new worker. For tests and page shutdown.
+  // storage_unavailable. The next call starts a new worker, in which stores opened before are no longer
+  // open (their calls fail with storage_unavailable until opened again). For tests and page shutdown.
   terminate(): void {
     this.#worker?.terminate();
     this.#worker = null;

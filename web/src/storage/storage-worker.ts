@@ -265,8 +265,10 @@ async function openShare(shareId: string, totalSize: number): Promise<void> {
     data.close();
     throw error;
   }
+  let fresh = false;
   try {
     const size = data.getSize();
+    fresh = size === 0 && have.getSize() === 0;
     if (size !== totalSize) {
       // A new share, or one stored with another size (it cannot be the same share): start afresh, and
       // drop the resume state before the data it describes changes.
@@ -274,7 +276,7 @@ async function openShare(shareId: string, totalSize: number): Promise<void> {
         have.truncate(0);
         have.flush();
       }
-      data.truncate(totalSize);
+      data.truncate(totalSize); // QuotaExceededError here when the share does not fit
       data.flush();
     }
     const { state } = readHave(have);
@@ -282,6 +284,8 @@ async function openShare(shareId: string, totalSize: number): Promise<void> {
   } catch (error) {
     data.close();
     have.close();
+    // Leave nothing behind for a share that held no data (listStoredShares must not offer it).
+    if (fresh) await (await sharesDir()).removeEntry(shareId, { recursive: true }).catch(() => {});
     throw error;
   }
 }

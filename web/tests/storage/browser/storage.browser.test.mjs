@@ -21,7 +21,7 @@ const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css
 
 let tmp;
 let server;
-let browser;
+let profileDir;
 let context;
 let baseUrl;
 
@@ -87,8 +87,16 @@ before(async () => {
   });
   server = await serve(outDir);
   baseUrl = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
+  // A persistent profile on disk: OPFS in an incognito context (browser.newContext()) lives in memory,
+  // which would hide real disk behaviour and quota.
+  profileDir = path.join(tmp, 'profile');
+  context = await launch();
+});
+
+function launch() {
+  return chromium.launchPersistentContext(profileDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -99,11 +107,10 @@ before(async () => {
       '--disable-sync',
     ],
   });
-  context = await browser.newContext();
-});
+}
 
 after(async () => {
-  await browser?.close();
+  await context?.close();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
@@ -193,7 +200,7 @@ test('hashFiles reports progress on a large input and can be aborted', async (t)
   await page.close();
 });
 
-test('pieces and have survive a reload and a crashed worker', async () => {
+test('pieces and have survive a reload, a stopped worker and a browser restart', async () => {
   const page = await newPage();
   const shareId = `persist-${Date.now()}`;
   const pieceSize = 64 * 1024;
@@ -225,10 +232,19 @@ test('pieces and have survive a reload and a crashed worker', async () => {
   const crashed = await page.evaluate(([id, size]) => window.storageTests.crashAndReopen(id, size), [shareId, totalSize]);
   assert.equal(crashed.error, undefined);
   assert.deepEqual(crashed.have, [0b11110000, 1]);
-  await page.reload();
-  await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
-  assert.equal(await page.evaluate((id) => window.storageTests.remove(id), shareId), 'ok');
-  await page.close();
+
+  // A browser restart (same profile) keeps everything.
+  await context.close();
+  context = await launch();
+  const restarted = await newPage();
+  const afterRestart = await restarted.evaluate(
+    ([id, size, ps, p]) => window.storageTests.persistCheck(id, size, ps, p),
+    [shareId, totalSize, pieceSize, [...pieces, 1]],
+  );
+  assert.deepEqual(afterRestart.mismatches, []);
+  assert.deepEqual(afterRestart.have, [0b11110000, 1]);
+  assert.equal(await restarted.evaluate((id) => window.storageTests.remove(id), shareId), 'ok');
+  await restarted.close();
 });
 
 test('a damaged have slot falls back to the previous bitfield, then to none', async () => {
