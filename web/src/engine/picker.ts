@@ -84,8 +84,87 @@ interface PeerState {
   readonly cancelled: Map<string, number>; // blockKey -> length of requests we cancelled
 }
 
+// What a piece is to us. Kept in a typed array so the per-assignment scan over every piece is cheap.
+const FREE = 0; // missing and nobody is fetching it
+const BUSY = 1; // missing, in flight at one peer or more
+const HAD = 2; // verified and stored
+
 function blockKey(piece: number, offset: number): string {
   return `${piece}:${offset}`;
+}
+
+// The missing pieces ordered by availability, rarest first (libtorrent's piece_picker keeps the
+// same layout): `order` holds them grouped in buckets, bucket a (the pieces a connected peers
+// have) spanning order[starts[a]] .. order[starts[a + 1] - 1]. A change of availability by one
+// moves a piece to the neighbouring bucket with one swap, so picking the rarest piece does not
+// need a scan of the whole share (which, repeated for each of up to 32768 pieces, would be
+// quadratic).
+class RarityOrder {
+  private readonly order: Int32Array;
+  private readonly pos: Int32Array; // piece -> its index in order; -1 when not missing
+  private readonly starts: number[]; // starts[top + 1] is the number of missing pieces
+
+  constructor(pieceCount: number, missing: (piece: number) => boolean) {
+    this.order = new Int32Array(pieceCount);
+    this.pos = new Int32Array(pieceCount).fill(-1);
+    let size = 0;
+    for (let i = 0; i < pieceCount; i++)
+      if (missing(i)) {
+        this.order[size] = i;
+        this.pos[i] = size++;
+      }
+    this.starts = [0, size]; // every missing piece in bucket 0 until peers arrive
+  }
+
+  // A missing piece's availability goes from `a` to a + 1: it becomes the first of bucket a + 1.
+  increment(piece: number, a: number): void {
+    if (this.pos[piece] < 0) return;
+    if (a + 2 === this.starts.length) this.starts.push(this.starts[a + 1]); // open an empty top bucket
+    this.swap(piece, this.starts[a + 1] - 1);
+    this.starts[a + 1] -= 1;
+  }
+
+  // From `a` to a - 1: it becomes the last of bucket a - 1.
+  decrement(piece: number, a: number): void {
+    if (this.pos[piece] < 0) return;
+    this.swap(piece, this.starts[a]);
+    this.starts[a] += 1;
+  }
+
+  // The piece (availability `a`) is had: it bubbles past the end of every higher bucket and out.
+  remove(piece: number, a: number): void {
+    if (this.pos[piece] < 0) return;
+    for (let b = a; b + 1 < this.starts.length; b++) {
+      this.swap(piece, this.starts[b + 1] - 1);
+      this.starts[b + 1] -= 1;
+    }
+    this.pos[piece] = -1;
+  }
+
+  // The first piece, rarest bucket first, that `eligible` accepts; each bucket is searched from a
+  // random place (so equally rare pieces are picked at random), skipping the unavailable bucket 0.
+  pick(eligible: (piece: number) => boolean, rng: () => number): number {
+    for (let a = 1; a + 1 < this.starts.length; a++) {
+      const start = this.starts[a];
+      const length = this.starts[a + 1] - start;
+      if (length === 0) continue;
+      const from = Math.min(Math.floor(rng() * length), length - 1);
+      for (let k = 0; k < length; k++) {
+        const piece = this.order[start + ((from + k) % length)];
+        if (eligible(piece)) return piece;
+      }
+    }
+    return -1;
+  }
+
+  private swap(piece: number, index: number): void {
+    const other = this.order[index];
+    const at = this.pos[piece];
+    this.order[at] = other;
+    this.pos[other] = at;
+    this.order[index] = piece;
+    this.pos[piece] = index;
+  }
 }
 
 export class PiecePicker {
@@ -97,7 +176,11 @@ export class PiecePicker {
   private readonly rng: () => number;
   private readonly now: () => number;
   private readonly have: Bitfield;
+  private readonly state: Uint8Array; // per piece: FREE, BUSY or HAD
   private readonly available: Uint32Array; // per piece: connected peers that have it
+  private readonly rarity: RarityOrder;
+  // FREE pieces that some connected peer has; endgame is when there are none.
+  private open = 0;
   private readonly peers = new Map<string, PeerState>();
   private readonly inFlight = new Map<number, Map<string, Copy>>(); // piece -> copies by peer
   // Peers that sent a piece that failed verification, and those pieces. Kept after removePeer:
@@ -121,7 +204,10 @@ export class PiecePicker {
     this.rng = options.rng ?? Math.random;
     this.now = options.now ?? (() => Date.now());
     this.have = have.clone();
+    this.state = new Uint8Array(pieceCount);
+    for (let i = 0; i < pieceCount; i++) if (have.has(i)) this.state[i] = HAD;
     this.available = new Uint32Array(pieceCount);
+    this.rarity = new RarityOrder(pieceCount, (i) => this.state[i] !== HAD);
   }
 
   // --- peers ---
@@ -133,7 +219,7 @@ export class PiecePicker {
       throw new RangeError(`bitfield of ${bitfield.size} pieces, share has ${this.pieceCount}`);
     const state: PeerState = { bitfield: bitfield.clone(), copies: new Map(), bytes: 0, since: null, cancelled: new Map() };
     this.peers.set(peer, state);
-    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.available[i] += 1;
+    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.changeAvailability(i, 1);
   }
 
   // A peer's `have`.
@@ -141,7 +227,7 @@ export class PiecePicker {
     const state = this.peers.get(peer);
     if (!state || state.bitfield.has(piece)) return;
     state.bitfield.set(piece);
-    this.available[piece] += 1;
+    this.changeAvailability(piece, 1);
   }
 
   // A peer disconnected (or was dropped): the pieces it was fetching go back to the others. Its
@@ -150,7 +236,7 @@ export class PiecePicker {
     const state = this.peers.get(peer);
     if (!state) return;
     for (const copy of [...state.copies.values()]) this.release(state, copy);
-    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.available[i] -= 1;
+    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.changeAvailability(i, -1);
     this.peers.delete(peer);
   }
 
@@ -185,9 +271,7 @@ export class PiecePicker {
 
   // Whether endgame has started: every missing piece that a connected peer has is in flight.
   endgame(): boolean {
-    for (let i = 0; i < this.pieceCount; i++)
-      if (!this.have.has(i) && !this.inFlight.has(i) && this.available[i] > 0) return false;
-    return true;
+    return this.open === 0;
   }
 
   // --- what arrives ---
@@ -232,7 +316,7 @@ export class PiecePicker {
     state.bytes -= req.length;
     const cancels = this.release(state, copy);
     state.bitfield.clear(req.piece);
-    this.available[req.piece] -= 1;
+    this.changeAvailability(req.piece, -1);
     return cancels;
   }
 
@@ -242,6 +326,7 @@ export class PiecePicker {
   pieceVerified(piece: number): Cancellation[] {
     if (this.have.has(piece)) return [];
     this.have.set(piece);
+    this.setState(piece, HAD);
     const out: Cancellation[] = [];
     for (const copy of [...(this.inFlight.get(piece)?.values() ?? [])]) {
       const requests = this.release(this.peers.get(copy.peer)!, copy);
@@ -324,34 +409,13 @@ export class PiecePicker {
     return this.failed.get(peer)?.has(piece) ?? false;
   }
 
-  // Whether the peer may be given `piece` as a new assignment, nobody else fetching it.
-  private fresh(peer: string, state: PeerState, piece: number): boolean {
-    return (
-      !this.have.has(piece) && !this.inFlight.has(piece) && state.bitfield.has(piece) && !this.failedAt(peer, piece)
-    );
-  }
-
-  // A piece nobody is fetching for this peer, or -1.
+  // A FREE piece this peer has and may fetch, or -1: the first `inOrderFirst` pieces in index
+  // order, then the rarest.
   private pickFresh(peer: string, state: PeerState): number {
-    for (let i = 0; i < this.inOrderFirst; i++) if (this.fresh(peer, state, i)) return i;
-    // Rarest first; among equally rare pieces each is kept with probability 1/ties (reservoir
-    // sampling), so ties are broken uniformly in one pass.
-    let best = -1;
-    let bestAvailability = Infinity;
-    let ties = 0;
-    for (let i = 0; i < this.pieceCount; i++) {
-      if (!this.fresh(peer, state, i)) continue;
-      const a = this.available[i];
-      if (a < bestAvailability) {
-        best = i;
-        bestAvailability = a;
-        ties = 1;
-      } else if (a === bestAvailability) {
-        ties += 1;
-        if (this.rng() * ties < 1) best = i;
-      }
-    }
-    return best;
+    const failed = this.failed.get(peer);
+    const eligible = (i: number) => this.state[i] === FREE && state.bitfield.has(i) && !failed?.has(i);
+    for (let i = 0; i < this.inOrderFirst; i++) if (eligible(i)) return i;
+    return this.rarity.pick(eligible, this.rng);
   }
 
   // In endgame: a piece in flight at other peers that this peer has, may fetch and is not already
@@ -377,7 +441,10 @@ export class PiecePicker {
     const copy: Copy = { piece, peer, nextOffset: 0, pending: new Set(), received: 0 };
     state.copies.set(piece, copy);
     let copies = this.inFlight.get(piece);
-    if (!copies) this.inFlight.set(piece, (copies = new Map()));
+    if (!copies) {
+      this.inFlight.set(piece, (copies = new Map()));
+      this.setState(piece, BUSY);
+    }
     copies.set(peer, copy);
     return copy;
   }
@@ -411,7 +478,31 @@ export class PiecePicker {
     state.copies.delete(copy.piece);
     const copies = this.inFlight.get(copy.piece)!;
     copies.delete(copy.peer);
-    if (copies.size === 0) this.inFlight.delete(copy.piece);
+    if (copies.size === 0) {
+      this.inFlight.delete(copy.piece);
+      if (this.state[copy.piece] === BUSY) this.setState(copy.piece, FREE);
+    }
     return requests;
+  }
+
+  // Every change of a piece's state or availability goes through these two, keeping `open` and
+  // the rarity order exact.
+  private setState(piece: number, to: number): void {
+    const before = this.isOpen(piece);
+    if (to === HAD) this.rarity.remove(piece, this.available[piece]);
+    this.state[piece] = to;
+    this.open += Number(this.isOpen(piece)) - Number(before);
+  }
+
+  private changeAvailability(piece: number, delta: 1 | -1): void {
+    const before = this.isOpen(piece);
+    if (delta > 0) this.rarity.increment(piece, this.available[piece]);
+    else this.rarity.decrement(piece, this.available[piece]);
+    this.available[piece] += delta;
+    this.open += Number(this.isOpen(piece)) - Number(before);
+  }
+
+  private isOpen(piece: number): boolean {
+    return this.state[piece] === FREE && this.available[piece] > 0;
   }
 }

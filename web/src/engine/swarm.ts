@@ -295,7 +295,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       await this.options.sink!.write(pieceOffset(this.meta, piece), data);
     } catch (e) {
       // Storage failed, not the peer; the piece goes back to the picker (the caller pauses on this).
-      for (const r of this.picker.pieceFailed(piece, from)) this.peers.get(from)?.channel.send(encode({ type: 'cancel', ...r }));
+      for (const r of this.picker.abandonPiece(piece, from)) this.peers.get(from)?.channel.send(encode({ type: 'cancel', ...r }));
       this.emit('error', e instanceof Error ? e : new Error(String(e)));
       return;
     }

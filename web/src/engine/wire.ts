@@ -135,9 +135,9 @@ export function decode(buf: ArrayBuffer, limits: WireLimits): WireMessage {
       const count = view.getUint32(2 + HASH_BYTES);
       if (count !== limits.pieceCount)
         throw new WireError(`handshake for ${count} pieces, the share has ${limits.pieceCount}`);
-      const expected = HANDSHAKE_HEADER + Bitfield.byteLength(count);
-      if (bytes.length !== expected)
-        throw new WireError(`handshake bitfield is ${bytes.length - HANDSHAKE_HEADER} bytes, ${count} pieces need ${expected - HANDSHAKE_HEADER}`);
+      const have = bytes.length - HANDSHAKE_HEADER;
+      const need = Bitfield.byteLength(count);
+      if (have !== need) throw new WireError(`handshake bitfield is ${have} bytes, ${count} pieces need ${need}`);
       const resource = toHex(bytes.subarray(2, 2 + HASH_BYTES));
       const bitfield = Bitfield.fromBytes(count, bytes.subarray(HANDSHAKE_HEADER));
       return { type: 'handshake', resource, bitfield };
