@@ -46,6 +46,9 @@ export const MAX_QUEUED_REQUESTS = 256;
 // round trip (4 MiB at 100 ms is 40 MB/s) without queueing much behind a slow one. It is 64
 // blocks, well under MAX_QUEUED_REQUESTS, so an uploader never rejects us for a full queue.
 export const REQUEST_WINDOW_BYTES = 4 * MiB;
+// Requests are topped up only once this much of the window is free, so they leave in batches that
+// share packets instead of one small packet per received block.
+export const REQUEST_BATCH_BYTES = 1 * MiB;
 // An uploader stops sending while the DataChannel's bufferedAmount is above this: memory stays
 // bounded when the link is slower than the disk.
 export const HIGH_WATER = 1 * MiB;

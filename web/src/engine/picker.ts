@@ -359,6 +359,11 @@ export class PiecePicker {
   // --- state ---
 
   // The peer's requested-not-received blocks, and since when it has been waiting (stall detection).
+  // Bytes requested from the peer and not yet received (cheap: no list is built).
+  outstandingBytes(peer: string): number {
+    return this.peers.get(peer)?.bytes ?? 0;
+  }
+
   outstanding(peer: string): Outstanding {
     const state = this.peers.get(peer);
     if (!state) return { requests: [], bytes: 0, since: null };

@@ -5,7 +5,7 @@
 // signaling: connections come in as WireChannels.
 import { Bitfield } from './bitfield';
 import type { WireChannel } from './channel';
-import { BLOCK_SIZE, HIGH_WATER, MAX_QUEUED_REQUESTS, REQUEST_WINDOW_BYTES } from './constants';
+import { BLOCK_SIZE, HIGH_WATER, MAX_QUEUED_REQUESTS, REQUEST_BATCH_BYTES, REQUEST_WINDOW_BYTES } from './constants';
 import { Emitter } from './emitter';
 import { WireError } from './errors';
 import { pieceLength, pieceOffset, type ShareMetadata } from './metadata';
@@ -277,6 +277,9 @@ export class Swarm extends Emitter<SwarmEvents> {
   // Tops up this peer's pipeline of requests.
   private fill(p: PeerState): void {
     if (!this.downloading || !p.remote || !this.options.sink || this.isComplete || this.destroyed) return;
+    // Requests go out in batches: sent in one go they share packets, where one request per
+    // arriving block would add a packet (and its acknowledgement) to the return path each time.
+    if (this.picker.outstandingBytes(p.id) > REQUEST_WINDOW_BYTES - REQUEST_BATCH_BYTES) return;
     const requests = this.picker.next(p.id, REQUEST_WINDOW_BYTES);
     for (const r of requests) p.channel.send(encode({ type: 'request', ...r }));
   }
