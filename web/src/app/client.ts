@@ -121,9 +121,19 @@ export class PeershareClient extends Emitter<ClientEvents> {
   }
 
   // Bytes moved for a share in this page's life, exact (the entries' figures are sampled).
-  transferred(resource: string): { downloaded: number; uploaded: number } {
+  transferred(resource: string): {
+    downloaded: number;
+    uploaded: number;
+    firstDataAt: number | null;
+    completedAt: number | null;
+  } {
     const swarm = this.shares.get(resource)?.swarm;
-    return { downloaded: swarm?.downloadedTotal ?? 0, uploaded: swarm?.uploadedTotal ?? 0 };
+    return {
+      downloaded: swarm?.downloadedTotal ?? 0,
+      uploaded: swarm?.uploadedTotal ?? 0,
+      firstDataAt: swarm?.firstDataAt ?? null,
+      completedAt: swarm?.completedAt ?? null,
+    };
   }
 
   entry(resource: string): ShareEntry | undefined {
@@ -241,7 +251,10 @@ export class PeershareClient extends Emitter<ClientEvents> {
       await saveMetadata(resource, bytes);
       this.persist();
       await this.openDownload(s);
+      // The lookup that brought the metadata lists holders; without one (the page was still
+      // connecting) ask now. A welcome that arrived meanwhile found no swarm to announce yet.
       if (lookup) this.connectTo(s, lookup.peers);
+      else await this.lookupAndConnect(s);
     } catch (e) {
       s.entry.state = 'failed';
       s.entry.error = describeError(e);

@@ -98,12 +98,18 @@ export class Swarm extends Emitter<SwarmEvents> {
   private readonly cache = new Map<number, Uint8Array>(); // piece -> bytes, insertion order = age
   private cacheBytes = 0;
   private readonly reads = new Map<number, Promise<Uint8Array>>();
-  private haveSaving: Promise<void> = Promise.resolve();
+  // Resume-state saves: one at a time; pieces verified during a save are saved together after it,
+  // so the disk sees one flush per batch of pieces, not one per piece.
+  private haveSaving: Promise<void> | null = null;
+  private haveDirty = false;
   private stallTimer: ReturnType<typeof setInterval> | null = null;
   private destroyed = false;
   private downloading = true;
   uploadedTotal = 0;
   downloadedTotal = 0;
+  // When the first block arrived and when the last piece was stored (ms, for speed reports).
+  firstDataAt: number | null = null;
+  completedAt: number | null = null;
 
   constructor(private readonly options: SwarmOptions) {
     super();
@@ -263,6 +269,7 @@ export class Swarm extends Emitter<SwarmEvents> {
         }
         buffer.set(m.data, m.offset);
         p.downloaded += m.data.length;
+        this.firstDataAt ??= this.now();
         this.downloadedTotal += m.data.length;
         if (pieceDone) {
           p.buffers.delete(m.piece);
@@ -304,10 +311,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     }
     if (this.destroyed || this.have.has(piece)) return;
     this.have.set(piece);
-    const snapshot = this.have.toBytes();
-    this.haveSaving = this.haveSaving.then(() => this.options.sink!.saveHave(snapshot)).catch((e: unknown) => {
-      this.emit('error', e instanceof Error ? e : new Error(String(e)));
-    });
+    this.saveHave();
     for (const { peer, requests } of this.picker.pieceVerified(piece)) {
       const p = this.peers.get(peer);
       if (!p) continue;
@@ -318,7 +322,8 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const p of this.peers.values()) if (p.remote) p.channel.send(have);
     this.emit('piece', { piece, from });
     if (this.isComplete) {
-      await this.haveSaving;
+      while (this.haveSaving) await this.haveSaving;
+      this.completedAt = this.now();
       if (this.stallTimer) clearInterval(this.stallTimer);
       this.stallTimer = null;
       this.emit('complete', undefined);
@@ -327,6 +332,24 @@ export class Swarm extends Emitter<SwarmEvents> {
       return;
     }
     for (const p of this.peers.values()) this.fill(p);
+  }
+
+  private saveHave(): void {
+    if (this.haveSaving) {
+      this.haveDirty = true;
+      return;
+    }
+    const snapshot = this.have.toBytes();
+    this.haveSaving = this.options
+      .sink!.saveHave(snapshot)
+      .catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))))
+      .finally(() => {
+        this.haveSaving = null;
+        if (this.haveDirty && !this.destroyed) {
+          this.haveDirty = false;
+          this.saveHave();
+        }
+      });
   }
 
   // Sends queued blocks while the channel's buffer has room; resumes on drain or when the upload

@@ -20,15 +20,16 @@ export interface PieceReader {
 export interface PieceStore extends PieceReader {
   readonly shareId: string;
   readonly totalSize: number;
-  // Writes bytes at an absolute offset of the share's concatenated data and resolves once they are
-  // flushed to disk. Used only for verified pieces. The store may take ownership of `data`: the OPFS
+  // Writes bytes at an absolute offset of the share's concatenated data. Used only for verified
+  // pieces. The bytes are durable once a later saveHave() resolves (it flushes them first). The store may take ownership of `data`: the OPFS
   // store transfers `data.buffer` to its worker when `data` spans the whole buffer (it is detached
   // afterwards), so never use `data` after calling write(). A view into part of a larger buffer is copied.
   write(offset: number, data: Uint8Array): Promise<void>;
   read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>>;
-  // Resume state: the bitfield bytes of verified pieces, persisted durably AFTER the piece data is
-  // flushed. Only mark pieces whose write() has resolved: then a crash never leaves a marked piece
-  // whose bytes are not on disk. Calls for one store are carried out in the order they are made.
+  // Resume state: the bitfield bytes of verified pieces. Flushes every write() made before it, then
+  // persists the bitfield durably. Only mark pieces whose write() has resolved: then a crash never
+  // leaves a marked piece whose bytes are not on disk. Calls for one store are carried out in the
+  // order they are made.
   saveHave(bitfield: Uint8Array): Promise<void>;
   // The last bitfield saved (a copy), or null when none was ever saved (or it did not survive intact).
   loadHave(): Promise<Uint8Array<ArrayBuffer> | null>;

@@ -12,8 +12,9 @@
 //   shares/<shareId>/have  resume state: two slots, each "PSHV" | seq u32 | length u32 | crc32 u32 | bitfield,
 //                          written alternately so that a crash during saveHave leaves the previous slot
 //                          intact; loadHave returns the valid slot with the highest seq.
-// write() flushes the data file before it resolves, so a have slot saved afterwards never marks bytes
-// that are not on disk.
+// saveHave() flushes the data file before it writes the have slot, so a saved bitfield never marks
+// bytes that are not on disk. write() does not flush: one flush per resume-state save, not per
+// piece, is what keeps writing cheap (a flush reaches the disk).
 import type { StorageErrorCode } from '../engine/errors';
 
 // ---- Messages (shared with opfs-store.ts) ----
@@ -340,7 +341,6 @@ async function perform(request: StorageRequest): Promise<{ value: StorageValue; 
       const share = requireOpen(request.shareId);
       const handle = await dataHandle(share);
       writeAll(handle, new Uint8Array(request.data), request.offset);
-      handle.flush();
       return done();
     }
     case 'read': {
@@ -358,6 +358,7 @@ async function perform(request: StorageRequest): Promise<{ value: StorageValue; 
     }
     case 'saveHave': {
       const share = requireOpen(request.shareId);
+      share.data?.flush(); // every piece the bitfield marks is on disk before the bitfield is
       writeHave(share.have, share.haveState, new Uint8Array(request.bitfield));
       return done();
     }

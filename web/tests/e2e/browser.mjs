@@ -53,6 +53,23 @@ export async function launchBrowser({ headless = true, args = [], launchOptions 
   return browser;
 }
 
+// One person whose profile lives on disk in `userDataDir` (chromium.launchPersistentContext), so OPFS
+// is real disk storage with a real quota; a fresh context from launchBrowser() keeps OPFS in memory.
+// Resolves the BrowserContext; browserPid/browserMemory accept it like a Browser. Close it with
+// context.close().
+export async function launchPersistent(userDataDir, { headless = true, args = [], contextOptions = {} } = {}) {
+  const tag = crypto.randomBytes(8).toString('hex');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless,
+    acceptDownloads: true,
+    args: [...CHROMIUM_ARGS, ...args, `${TAG_SWITCH}${tag}`],
+    ...contextOptions,
+  });
+  tags.set(context, tag);
+  return context;
+}
+
 // A page in a fresh context of its own (isMobile and hasTouch are context options). Downloads are
 // accepted. `contextOptions` passes anything else to browser.newContext(). Closing the browser
 // closes it; to drop just this page and its storage, close page.context().

@@ -44,7 +44,9 @@ function e2e(fn) {
 }
 
 // B downloads a share to completion from whoever holds it.
+// The link is opened as a person opens it: a fresh page load, not a hash change.
 async function downloadFully(person, link, resource) {
+  await person.page.goto('about:blank');
   await person.page.goto(link);
   await waitForState(person, resource, 'seeding', { timeoutMs: 180_000 });
 }

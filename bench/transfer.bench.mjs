@@ -1,0 +1,173 @@
+// Transfer benchmarks of the peershare web app, run against the real server binary in headless
+// Chromium, each as a ratio to a baseline measured in the same run:
+//   single source: one holder, one downloader ÷ the raw DataChannel baseline (rounds interleaved);
+//   multi-source: three holders each capped at C, one downloader ÷ 3C.
+// The downloader uses an on-disk profile, so its pieces go to real OPFS storage on disk.
+//
+//   node bench/transfer.bench.mjs                 # BENCH_BYTES (100MB) × BENCH_RUNS (3) rounds, both benchmarks
+//   node bench/transfer.bench.mjs --single        # only the single-source benchmark
+//   node bench/transfer.bench.mjs --multi         # only the multi-source one (BENCH_CAP_KIB, default 2000)
+//   node bench/transfer.bench.mjs --smoke         # small and quick, checks it works, writes nothing (CI)
+//   BENCH_WEB_ROOT=web/dist node bench/...        # serve another build of the web app (A/B experiments)
+import { launchPersistent, makeRandomFile, newPage } from '../web/tests/e2e/browser.mjs';
+import { busyWarning, envBytes, envInt, fmt, markdownTable, MB, measureRawDataChannel, median, withBench, writeResults } from './lib.mjs';
+
+const log = (s) => process.stderr.write(`${s}\n`);
+
+async function openApp(page, server) {
+  await page.goto(`${server.origin}/`);
+  await page.waitForSelector('[data-testid=connection][data-state=open]', { timeout: 15000 });
+}
+
+async function share(page, filePaths) {
+  await page.setInputFiles('[data-testid=file-input]', filePaths);
+  await page.waitForSelector('[data-testid=share-result]:not([hidden])', { timeout: 300000 });
+  const link = await page.inputValue('[data-testid=share-link]');
+  return { link, resource: link.split('#')[1] };
+}
+
+// Opens the link and waits for the download to finish; resolves the page's transfer figures.
+async function download(page, link, resource, bytes) {
+  await page.goto(link);
+  const timeout = 120000 + (bytes / MB) * 2000; // far below anything plausible: ≥ 0.5 MB/s
+  await page.waitForFunction((id) => window.peershare?.client.transferred(id).completedAt != null, resource, { timeout, polling: 250 });
+  return page.evaluate((id) => window.peershare.client.transferred(id), resource);
+}
+
+function rate(bytes, t) {
+  return bytes / MB / ((t.completedAt - t.firstDataAt) / 1000);
+}
+
+async function serverArgs() {
+  return process.env.BENCH_WEB_ROOT ? { webRoot: process.env.BENCH_WEB_ROOT } : {};
+}
+
+// One peershare transfer of `file` from a fresh holder to a fresh on-disk downloader.
+async function singleSourceOnce(file) {
+  return withBench(async (run) => {
+    const server = await run.startServer({ ...(await serverArgs()), label: 'peershare' });
+    const holder = await newPage(await run.launchBrowser());
+    const profile = await run.tempDir('peershare-bench-profile-');
+    const ctx = await launchPersistent(profile);
+    run.defer(() => ctx.close());
+    const downloader = ctx.pages()[0] ?? (await ctx.newPage());
+    await openApp(holder, server);
+    const { link, resource } = await share(holder, [file.path]);
+    const t = await download(downloader, link, resource, file.size);
+    if (t.downloaded < file.size) throw new Error(`downloaded ${t.downloaded} of ${file.size} bytes`);
+    return { mbps: rate(file.size, t), seconds: (t.completedAt - t.firstDataAt) / 1000 };
+  });
+}
+
+async function singleSource({ bytes, runs, smoke }) {
+  return withBench(async (run) => {
+    const dir = await run.tempDir();
+    const file = await makeRandomFile(dir, 'single.bin', bytes);
+    const rows = [];
+    for (let i = 0; i < runs; i++) {
+      const raw = (await measureRawDataChannel({ bytes, runs: 1 })).medianMBps;
+      const ours = await singleSourceOnce(file);
+      const ratio = ours.mbps / raw;
+      log(`single source round ${i + 1}/${runs}: raw ${fmt(raw)} MB/s, peershare ${fmt(ours.mbps)} MB/s, ratio ${fmt(ratio, 2)}`);
+      rows.push({ raw, ours: ours.mbps, ratio });
+    }
+    const result = { rows, ratio: median(rows.map((r) => r.ratio)) };
+    if (!smoke) {
+      await writeResults(
+        'single-source transfer',
+        [
+          markdownTable(
+            ['round', 'raw DataChannel (MB/s)', 'peershare (MB/s)', 'ratio'],
+            [
+              ...rows.map((r, i) => [i + 1, fmt(r.raw), fmt(r.ours), fmt(r.ratio, 2)]),
+              ['**median**', fmt(median(rows.map((r) => r.raw))), fmt(median(rows.map((r) => r.ours))), `**${fmt(result.ratio, 2)}**`],
+            ],
+          ),
+          '',
+          `Target: ratio ≥ 0.90. ${result.ratio >= 0.9 ? 'Met.' : 'Not met.'}`,
+        ].join('\n'),
+        {
+          extra: [
+            `${bytes} bytes per transfer, ${runs} rounds; each round runs the raw baseline then peershare, each with fresh browsers`,
+            'peershare: a holder seeding a picked file, a downloader with an on-disk profile (OPFS on disk); time from the first block to the last piece stored and its resume state saved; every piece SHA-256-verified',
+          ],
+        },
+      );
+    }
+    return result;
+  });
+}
+
+async function multiSource({ bytes, capKiB, smoke }) {
+  return withBench(async (run) => {
+    const dir = await run.tempDir();
+    const file = await makeRandomFile(dir, 'multi.bin', bytes);
+    const server = await run.startServer({ ...(await serverArgs()), label: 'peershare' });
+    const holders = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await newPage(await run.launchBrowser());
+      await openApp(page, server);
+      holders.push(page);
+    }
+    const { link, resource } = await share(holders[0], [file.path]);
+    for (const h of holders.slice(1)) await download(h, link, resource, bytes);
+    for (const h of holders) await h.evaluate((kib) => localStorage.setItem('peershare.uploadCapKiB', String(kib)), capKiB);
+    const before = await Promise.all(holders.map((h) => h.evaluate((id) => window.peershare.client.transferred(id).uploaded, resource)));
+    const profile = await run.tempDir('peershare-bench-profile-');
+    const ctx = await launchPersistent(profile);
+    run.defer(() => ctx.close());
+    const downloader = ctx.pages()[0] ?? (await ctx.newPage());
+    const t = await download(downloader, link, resource, bytes);
+    const after = await Promise.all(holders.map((h) => h.evaluate((id) => window.peershare.client.transferred(id).uploaded, resource)));
+    const capMBps = (capKiB * 1024) / MB;
+    const measured = rate(bytes, t);
+    const ratio = measured / (3 * capMBps);
+    const uploads = after.map((a, i) => a - before[i]);
+    log(`multi-source: 3 holders capped at ${fmt(capMBps, 2)} MB/s: ${fmt(measured)} MB/s = ${fmt(ratio, 2)} × 3C; uploads ${uploads.join(', ')}`);
+    if (!smoke) {
+      await writeResults(
+        'multi-source transfer',
+        [
+          markdownTable(
+            ['holders', 'cap C per holder (MB/s)', '3C (MB/s)', 'downloader (MB/s)', 'ratio to 3C', 'bytes from each holder'],
+            [[3, fmt(capMBps, 2), fmt(3 * capMBps, 2), fmt(measured, 2), `**${fmt(ratio, 2)}**`, uploads.join(' / ')]],
+          ),
+          '',
+          `Target: ratio ≥ 0.90. ${ratio >= 0.9 ? 'Met.' : 'Not met.'}`,
+        ].join('\n'),
+        {
+          extra: [
+            `${bytes} bytes; the cap is the app's per-peer upload limit (Settings), ${capKiB} KiB/s`,
+            'time from the first block to the last piece stored; the downloader uses an on-disk profile',
+          ],
+        },
+      );
+    }
+    return { measured, ratio };
+  });
+}
+
+async function main() {
+  const smoke = process.argv.includes('--smoke');
+  const onlySingle = process.argv.includes('--single');
+  const onlyMulti = process.argv.includes('--multi');
+  const bytes = smoke ? 8 * MB : envBytes('BENCH_BYTES', 100 * MB);
+  const runs = smoke ? 1 : envInt('BENCH_RUNS', 3);
+  const capKiB = envInt('BENCH_CAP_KIB', 2000);
+  const busy = await busyWarning();
+  if (busy) log(`warning: ${busy}`);
+  if (!onlyMulti) {
+    const r = await singleSource({ bytes, runs, smoke });
+    log(`single source: median ratio ${fmt(r.ratio, 2)} (target ≥ 0.90)`);
+  }
+  if (!onlySingle) {
+    const r = await multiSource({ bytes: smoke ? 8 * MB : envBytes('BENCH_MULTI_BYTES', 60 * MB), capKiB, smoke });
+    log(`multi-source: ratio ${fmt(r.ratio, 2)} to 3C (target ≥ 0.90)`);
+  }
+  if (smoke) log('smoke ok (RESULTS.md not written)');
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+  process.exit(1);
+});
