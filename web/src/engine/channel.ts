@@ -5,6 +5,8 @@ export interface WireChannel {
   send(message: ArrayBuffer): void;
   // Bytes queued by send() and not yet handed to the network.
   readonly bufferedAmount: number;
+  // The largest message the channel carries in both directions (RTCSctpTransport.maxMessageSize).
+  readonly maxMessageSize: number;
   // Called whenever the send buffer drains to LOW_WATER or below.
   onDrain(listener: () => void): void;
   close(): void;

@@ -78,6 +78,7 @@ interface Copy {
 
 interface PeerState {
   readonly bitfield: Bitfield; // our copy: `have` sets bits, a reject clears one
+  readonly blockSize: number; // blocks requested from this peer (its channel's message size)
   readonly copies: Map<number, Copy>; // by piece, in assignment order
   bytes: number; // requested and not yet received
   since: number | null;
@@ -213,11 +214,20 @@ export class PiecePicker {
   // --- peers ---
 
   // A peer's handshake arrived with its bitfield (copied).
-  addPeer(peer: string, bitfield: Bitfield): void {
+  // `blockSize` (default: the picker's) sizes the blocks requested from this peer.
+  addPeer(peer: string, bitfield: Bitfield, blockSize = this.blockSize): void {
     if (this.peers.has(peer)) throw new Error(`peer ${peer} added twice`);
     if (bitfield.size !== this.pieceCount)
       throw new RangeError(`bitfield of ${bitfield.size} pieces, share has ${this.pieceCount}`);
-    const state: PeerState = { bitfield: bitfield.clone(), copies: new Map(), bytes: 0, since: null, cancelled: new Map() };
+    if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new RangeError(`invalid block size ${blockSize}`);
+    const state: PeerState = {
+      bitfield: bitfield.clone(),
+      blockSize,
+      copies: new Map(),
+      bytes: 0,
+      since: null,
+      cancelled: new Map(),
+    };
     this.peers.set(peer, state);
     for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.changeAvailability(i, 1);
   }
@@ -264,7 +274,7 @@ export class PiecePicker {
     for (;;) {
       let piece = this.pickFresh(peer, state);
       if (piece < 0) piece = this.pickEndgame(peer, state);
-      if (piece < 0 || state.bytes + this.blockLength(piece, 0) > windowBytes) return out;
+      if (piece < 0 || state.bytes + this.blockLength(state, piece, 0) > windowBytes) return out;
       if (!this.fill(state, this.assign(peer, state, piece), windowBytes, out)) return out;
     }
   }
@@ -283,7 +293,7 @@ export class PiecePicker {
     if (!state) return { accepted: false, pieceDone: false };
     const copy = state.copies.get(piece);
     if (copy && copy.pending.has(offset)) {
-      const expected = this.blockLength(piece, offset);
+      const expected = this.blockLength(state, piece, offset);
       if (length !== expected)
         throw new WireError(`block ${piece}:${offset} is ${length} bytes, ${expected} were requested`);
       copy.pending.delete(offset);
@@ -308,7 +318,7 @@ export class PiecePicker {
     const state = this.peers.get(peer);
     if (!state) return [];
     const copy = state.copies.get(req.piece);
-    if (!copy || !copy.pending.has(req.offset) || this.blockLength(req.piece, req.offset) !== req.length) {
+    if (!copy || !copy.pending.has(req.offset) || this.blockLength(state, req.piece, req.offset) !== req.length) {
       state.cancelled.delete(blockKey(req.piece, req.offset));
       return [];
     }
@@ -369,7 +379,7 @@ export class PiecePicker {
     if (!state) return { requests: [], bytes: 0, since: null };
     const requests: BlockRequest[] = [];
     for (const copy of state.copies.values())
-      for (const offset of copy.pending) requests.push(this.request(copy.piece, offset));
+      for (const offset of copy.pending) requests.push(this.request(state, copy.piece, offset));
     return { requests, bytes: state.bytes, since: state.since };
   }
 
@@ -402,12 +412,12 @@ export class PiecePicker {
     return Math.min(this.pieceSize, this.totalSize - piece * this.pieceSize);
   }
 
-  private blockLength(piece: number, offset: number): number {
-    return Math.min(this.blockSize, this.pieceLength(piece) - offset);
+  private blockLength(state: PeerState, piece: number, offset: number): number {
+    return Math.min(state.blockSize, this.pieceLength(piece) - offset);
   }
 
-  private request(piece: number, offset: number): BlockRequest {
-    return { piece, offset, length: this.blockLength(piece, offset) };
+  private request(state: PeerState, piece: number, offset: number): BlockRequest {
+    return { piece, offset, length: this.blockLength(state, piece, offset) };
   }
 
   private failedAt(peer: string, piece: number): boolean {
@@ -458,7 +468,7 @@ export class PiecePicker {
   private fill(state: PeerState, copy: Copy, windowBytes: number, out: BlockRequest[]): boolean {
     const length = this.pieceLength(copy.piece);
     while (copy.nextOffset < length) {
-      const req = this.request(copy.piece, copy.nextOffset);
+      const req = this.request(state, copy.piece, copy.nextOffset);
       if (state.bytes + req.length > windowBytes) return false;
       copy.pending.add(req.offset);
       copy.nextOffset += req.length;
@@ -474,7 +484,7 @@ export class PiecePicker {
   private release(state: PeerState, copy: Copy): BlockRequest[] {
     const requests: BlockRequest[] = [];
     for (const offset of copy.pending) {
-      const req = this.request(copy.piece, offset);
+      const req = this.request(state, copy.piece, offset);
       requests.push(req);
       state.cancelled.set(blockKey(req.piece, req.offset), req.length);
       state.bytes -= req.length;

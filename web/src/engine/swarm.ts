@@ -5,7 +5,15 @@
 // signaling: connections come in as WireChannels.
 import { Bitfield } from './bitfield';
 import type { WireChannel } from './channel';
-import { BLOCK_SIZE, HIGH_WATER, MAX_QUEUED_REQUESTS, REQUEST_BATCH_BYTES, REQUEST_WINDOW_BYTES } from './constants';
+import {
+  BLOCK_SIZE,
+  blockSizeFor,
+  DATA_HEADER_BYTES,
+  HIGH_WATER,
+  MAX_QUEUED_REQUESTS,
+  REQUEST_BATCH_BYTES,
+  REQUEST_WINDOW_BYTES,
+} from './constants';
 import { Emitter } from './emitter';
 import { WireError } from './errors';
 import { pieceLength, pieceOffset, type ShareMetadata } from './metadata';
@@ -227,7 +235,8 @@ export class Swarm extends Emitter<SwarmEvents> {
           this.drop(p, 'both peers hold the whole share');
           return;
         }
-        this.picker.addPeer(p.id, p.remote);
+        // Blocks as large as this channel carries: fewer messages, less work per byte.
+        this.picker.addPeer(p.id, p.remote, blockSizeFor(p.channel.maxMessageSize));
         this.fill(p);
         return;
       }
@@ -239,7 +248,8 @@ export class Swarm extends Emitter<SwarmEvents> {
         return;
       }
       case 'request': {
-        if (!this.have.has(m.piece) || p.queue.length >= MAX_QUEUED_REQUESTS) {
+        const fits = m.length + DATA_HEADER_BYTES <= p.channel.maxMessageSize;
+        if (!this.have.has(m.piece) || p.queue.length >= MAX_QUEUED_REQUESTS || !fits) {
           p.channel.send(encode({ type: 'reject', piece: m.piece, offset: m.offset, length: m.length }));
           return;
         }

@@ -135,6 +135,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
     }
   }
 
+  get maxMessageSize(): number {
+    // Negotiated from both sides' SDP; 64 KiB is what every browser has carried historically.
+    return this.pc.sctp?.maxMessageSize || 65536;
+  }
+
   get bufferedAmount(): number {
     return this.channel?.bufferedAmount ?? 0;
   }

@@ -15,3 +15,18 @@ describe('constants', () => {
     expect(c.BLOCK_SIZE + 9).toBeLessThan(256 * c.KiB);
   });
 });
+
+describe('blockSizeFor', () => {
+  it('fills a Chromium message (256 KiB) with the largest 16 KiB multiple and the header', async () => {
+    const { blockSizeFor, BLOCK_SIZE, DATA_HEADER_BYTES, KiB } = await import('../../src/engine/constants');
+    expect(blockSizeFor(256 * KiB)).toBe(240 * KiB);
+    expect(blockSizeFor(256 * KiB) + DATA_HEADER_BYTES).toBeLessThanOrEqual(256 * KiB);
+    expect(blockSizeFor(1024 * 1024 * 1024)).toBe(BLOCK_SIZE);
+  });
+
+  it('never goes below 16 KiB, and fits a 64 KiB channel', async () => {
+    const { blockSizeFor, KiB } = await import('../../src/engine/constants');
+    expect(blockSizeFor(64 * KiB)).toBe(48 * KiB);
+    expect(blockSizeFor(16 * KiB)).toBe(16 * KiB);
+  });
+});

@@ -523,12 +523,25 @@ describe('PiecePicker: bookkeeping', () => {
     expect(picker.availability(1)).toBe(1);
   });
 
-  it('uses 64 KiB blocks and in-order first pieces by default', () => {
+  it('uses BLOCK_SIZE blocks (the last of a piece shorter) and in-order first pieces by default', () => {
     const picker = new PiecePicker({ pieceCount: 5, pieceSize: 256 * 1024, totalSize: 5 * 256 * 1024, have: new Bitfield(5) });
     picker.addPeer('a', Bitfield.full(5));
     const reqs = picker.next('a', 4 * 1024 * 1024);
     expect(piecesOf(reqs).slice(0, 4)).toEqual([0, 1, 2, 3]);
-    expect(reqs.every((r) => r.length === 65536)).toBe(true);
-    expect(reqs.length).toBe(5 * 4);
+    expect(reqs.filter((r) => r.offset === 0).every((r) => r.length === 240 * 1024)).toBe(true);
+    expect(reqs.filter((r) => r.offset !== 0).every((r) => r.offset === 240 * 1024 && r.length === 16 * 1024)).toBe(true);
+    expect(reqs.length).toBe(5 * 2);
+  });
+
+  it('sizes blocks per peer, as given when the peer is added', () => {
+    const picker = new PiecePicker({ pieceCount: 2, pieceSize: 256 * 1024, totalSize: 2 * 256 * 1024, have: new Bitfield(2) });
+    picker.addPeer('small', Bitfield.full(2), 64 * 1024);
+    picker.addPeer('large', Bitfield.full(2), 128 * 1024);
+    const small = picker.next('small', 256 * 1024);
+    const large = picker.next('large', 256 * 1024);
+    expect(small.map((r) => r.length)).toEqual([65536, 65536, 65536, 65536]);
+    expect(large.map((r) => r.length)).toEqual([131072, 131072]);
+    expect(picker.onBlock('large', large[0].piece, 0, 131072)).toEqual({ accepted: true, pieceDone: false });
+    expect(() => picker.onBlock('small', small[0].piece, 0, 131072)).toThrow(/65536 were requested/);
   });
 });
