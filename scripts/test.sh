@@ -17,5 +17,10 @@ npm run --silent test:web
 echo "== integration tests (real server binary)"
 PEERSHARE_BIN="$PWD/build/bin/peershare" npm run --silent test:integration
 
+echo "== benchmark smoke runs (they check the benchmarks work; timings never fail the run)"
+node bench/raw-datachannel.bench.mjs --smoke
+node bench/transfer.bench.mjs --smoke
+node bench/memory.bench.mjs --smoke
+
 echo "== end-to-end tests (real Chromium, real server binary)"
 PEERSHARE_BIN="$PWD/build/bin/peershare" npm run --silent test:e2e

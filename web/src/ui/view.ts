@@ -252,7 +252,7 @@ export class View {
       if (e.state === 'paused') button('Resume', 'resume', () => this.client.resume(id));
       else if (e.state !== 'failed') button('Pause', 'pause', () => this.client.pause(id));
       button('Refresh', 'refresh', () => this.client.refresh(id));
-      button('Abort', 'abort', () => void this.client.remove(id));
+      button('Abort', 'abort', () => this.forget(id));
     } else {
       if (e.state === 'seeding' || e.state === 'needs-files')
         button('Copy link', 'copy', () => void navigator.clipboard?.writeText(this.client.linkLink(id)).catch(() => undefined));
@@ -270,9 +270,15 @@ export class View {
         label.append(input);
         buttons.push(label);
       }
-      button('Remove', 'remove', () => void this.client.remove(id));
+      button('Remove', 'remove', () => this.forget(id));
     }
     row.actions.replaceChildren(...buttons);
+  }
+
+  // Removes a share; a link to it in the address bar goes too, or a reload would start it again.
+  private forget(id: string): void {
+    if (parseLink(location.hash) === id) history.replaceState(null, '', location.pathname + location.search);
+    void this.client.remove(id);
   }
 
   // Saves each file of the share from browser storage, streaming from disk (no memory copy).
