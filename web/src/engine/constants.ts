@@ -37,6 +37,9 @@ export const WIRE_VERSION = 1;
 // DataChannel maxMessageSize (256 KiB) with the 9-byte header. Fewer, larger messages cost the
 // browser less per byte than 64 KiB ones (measured: bench/RESULTS.md).
 export const BLOCK_SIZE = 240 * KiB;
+// The lowest per-peer upload cap (bytes/s): a whole block (up to BLOCK_SIZE) must reach the
+// downloader well within its stall timeout (15 s), or it would drop us as stalled.
+export const MIN_UPLOAD_CAP_BYTES = 64 * KiB;
 // Smallest block a downloader asks for, whatever the channel: every DataChannel carries 16 KiB.
 export const MIN_BLOCK_SIZE = 16 * KiB;
 // Bytes of a `data` message before its payload (type, piece, offset).

@@ -11,6 +11,7 @@ import {
   DATA_HEADER_BYTES,
   HIGH_WATER,
   MAX_QUEUED_REQUESTS,
+  MIN_UPLOAD_CAP_BYTES,
   REQUEST_BATCH_BYTES,
   REQUEST_WINDOW_BYTES,
 } from './constants';
@@ -106,6 +107,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   private readonly cache = new Map<number, Uint8Array>(); // piece -> bytes, insertion order = age
   private cacheBytes = 0;
   private readonly reads = new Map<number, Promise<Uint8Array>>();
+  private readonly writing = new Set<number>(); // verified pieces being written
   // Resume-state saves: one at a time; pieces verified during a save are saved together after it,
   // so the disk sees one flush per batch of pieces, not one per piece.
   private haveSaving: Promise<void> | null = null;
@@ -303,7 +305,8 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   private async verify(from: string, piece: number, data: Uint8Array): Promise<void> {
     const digest = await (this.options.digest ?? sha256)(data);
-    if (this.destroyed || this.have.has(piece)) return;
+    // In endgame two copies may verify at once: the first one is written, the other dropped.
+    if (this.destroyed || this.have.has(piece) || this.writing.has(piece)) return;
     if (!equalBytes(digest, this.meta.pieceHashes[piece])) {
       this.picker.pieceFailed(piece, from); // a complete copy: nothing left to cancel
       const p = this.peers.get(from);
@@ -311,14 +314,17 @@ export class Swarm extends Emitter<SwarmEvents> {
       for (const other of this.peers.values()) this.fill(other);
       return;
     }
+    this.writing.add(piece);
     try {
       await this.options.sink!.write(pieceOffset(this.meta, piece), data);
     } catch (e) {
+      this.writing.delete(piece);
       // Storage failed, not the peer; the piece goes back to the picker (the caller pauses on this).
       for (const r of this.picker.abandonPiece(piece, from)) this.peers.get(from)?.channel.send(encode({ type: 'cancel', ...r }));
       this.emit('error', e instanceof Error ? e : new Error(String(e)));
       return;
     }
+    this.writing.delete(piece);
     if (this.destroyed || this.have.has(piece)) return;
     this.have.set(piece);
     this.saveHave();
@@ -328,8 +334,9 @@ export class Swarm extends Emitter<SwarmEvents> {
       p.buffers.delete(piece);
       for (const r of requests) p.channel.send(encode({ type: 'cancel', ...r }));
     }
+    // Every peer, handshake received or not: ours went out when the channel opened, so `have` may follow.
     const have = encode({ type: 'have', piece });
-    for (const p of this.peers.values()) if (p.remote) p.channel.send(have);
+    for (const p of this.peers.values()) p.channel.send(have);
     this.emit('piece', { piece, from });
     if (this.isComplete) {
       while (this.haveSaving) await this.haveSaving;
@@ -389,8 +396,9 @@ export class Swarm extends Emitter<SwarmEvents> {
   }
 
   private takeTokens(p: PeerState, bytes: number): boolean {
-    const cap = this.options.uploadCap?.() ?? null;
-    if (!cap || cap <= 0) return true;
+    const setting = this.options.uploadCap?.() ?? null;
+    if (!setting || setting <= 0) return true;
+    const cap = Math.max(setting, MIN_UPLOAD_CAP_BYTES);
     const now = this.now();
     // Burst of at most a quarter second of the cap (and one block), so the rate is smooth.
     const burst = Math.max(cap / 4, BLOCK_SIZE);

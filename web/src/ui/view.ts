@@ -2,15 +2,19 @@
 // files lists (one keyed row per share, updated in place), the share link with its QR code, the
 // connection status and notices, and turns clicks into client actions.
 import { describeError, type PeershareClient, type ShareEntry } from '../app/client';
+import { MIN_UPLOAD_CAP_BYTES } from '../engine/constants';
 import { formatBytes, formatEta, formatSpeed } from './format';
 import { qrSvg } from './qr';
 
 const UPLOAD_CAP_KEY = 'peershare.uploadCapKiB';
 
+// The lowest upload limit the engine applies (see MIN_UPLOAD_CAP_BYTES).
+export const MIN_UPLOAD_CAP_KIB = MIN_UPLOAD_CAP_BYTES / 1024;
+
 export function uploadCapSetting(): number | null {
   const raw = localStorage.getItem(UPLOAD_CAP_KEY);
   const kib = raw ? Number(raw) : NaN;
-  return Number.isFinite(kib) && kib > 0 ? kib * 1024 : null;
+  return Number.isFinite(kib) && kib > 0 ? Math.max(kib, MIN_UPLOAD_CAP_KIB) * 1024 : null;
 }
 
 function $(id: string): HTMLElement {
