@@ -247,6 +247,7 @@ const api = {
       if (inFlight.size >= 4) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    await store.saveHave(new Uint8Array(1)); // flushes the data: the writes are on disk
     const writeMs = performance.now() - started;
     started = performance.now();
     let check = 0;
