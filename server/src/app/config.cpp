@@ -2,6 +2,7 @@
 #include "peershare/app/config.hpp"
 
 #include "peershare/core/duration.hpp"
+#include "peershare/core/turn_credentials.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -37,10 +38,36 @@ std::chrono::milliseconds server_config::sweep_interval() const {
     return std::clamp(grace_period / 4, min_sweep_interval, max_sweep_interval);
 }
 
-std::string ice_servers_json(const server_config& config) {
+std::string host_of(std::string_view h) {
+    std::string_view host = h;
+    if (!h.empty() && h.front() == '[') {
+        auto close = h.find(']');
+        if (close == std::string_view::npos) return {};
+        host = h.substr(0, close + 1);
+    } else if (auto colon = h.rfind(':'); colon != std::string_view::npos) {
+        host = h.substr(0, colon);
+    }
+    if (host.empty() || host.size() > 255) return {};
+    for (char c : host)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+            return {};
+    return lower(host);
+}
+
+ice_config ice_for(const server_config& config, std::string_view host, std::string_view peer, std::int64_t now) {
+    ice_config out;
+    out.transport_policy = config.relay_only ? "relay" : "all";
     nlohmann::json list = nlohmann::json::array();
-    if (!config.stun_servers.empty()) list.push_back({{"urls", config.stun_servers}});
-    return list.dump();
+    std::vector<std::string> stun = config.stun_servers;
+    if (config.stun && !host.empty()) stun.insert(stun.begin(), "stun:" + std::string(host) + ":" + std::to_string(config.stun_port));
+    if (!stun.empty()) list.push_back({{"urls", stun}});
+    if (!config.turn_urls.empty()) {
+        auto c = mint_turn_credentials(config.turn_secret, peer, now, config.turn_ttl.count());
+        list.push_back({{"urls", config.turn_urls}, {"username", c.username}, {"credential", c.credential}});
+        out.expires = c.expires;
+    }
+    out.servers_json = list.dump();
+    return out;
 }
 
 std::optional<std::string> normalize_origin(std::string_view origin) {
@@ -90,6 +117,19 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     serve->add_option("--stun-server", c.stun_servers,
                       "STUN server URL handed to browsers, like stun:stun.example.org:3478 (repeatable)")
         ->envname("PEERSHARE_STUN_SERVER")->delimiter(',');
+    bool no_stun = false;
+    std::string turn_ttl = format_duration(c.turn_ttl);
+    serve->add_option("--stun-port", c.stun_port, "UDP port of the built-in STUN responder; 0 picks a free one")
+        ->envname("PEERSHARE_STUN_PORT")->capture_default_str();
+    serve->add_flag("--no-stun", no_stun, "Do not run the built-in STUN responder")->envname("PEERSHARE_NO_STUN");
+    serve->add_option("--turn-url", c.turn_urls, "TURN server URL handed to browsers, like turn:turn.example.org:3478?transport=udp (repeatable)")
+        ->envname("PEERSHARE_TURN_URL")->delimiter(',');
+    serve->add_option("--turn-secret", c.turn_secret, "coturn's static-auth-secret, to mint time-limited TURN credentials")
+        ->envname("PEERSHARE_TURN_SECRET");
+    serve->add_option("--turn-ttl", turn_ttl, "Lifetime of minted TURN credentials (pages renew them before expiry)")
+        ->envname("PEERSHARE_TURN_TTL")->check(duration_validator())->capture_default_str();
+    serve->add_flag("--relay-only", c.relay_only, "Privacy mode: browsers connect only through TURN, never learning each other's address")
+        ->envname("PEERSHARE_RELAY_ONLY");
     serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
         ->envname("PEERSHARE_LOG_LEVEL")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();
@@ -145,6 +185,26 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     c.threads = threads;
     if (c.lim.idle_timeout < std::chrono::seconds(1) || c.lim.handshake_timeout < std::chrono::milliseconds(100)) {
         err << "peershare: --idle-timeout must be at least 1s and --handshake-timeout at least 100ms\n";
+        return {2, std::nullopt};
+    }
+    if (no_stun) c.stun = false;
+    c.turn_ttl = std::chrono::duration_cast<std::chrono::seconds>(*parse_duration(turn_ttl));
+    if (c.turn_ttl < std::chrono::minutes(1)) {
+        err << "peershare: --turn-ttl must be at least 1m\n";
+        return {2, std::nullopt};
+    }
+    for (const auto& url : c.turn_urls) {
+        if (!(url.starts_with("turn:") || url.starts_with("turns:")) || url.find_first_of(" \"\\") != std::string::npos) {
+            err << "peershare: --turn-url '" << url << "' is not a URL like turn:turn.example.org:3478\n";
+            return {2, std::nullopt};
+        }
+    }
+    if (!c.turn_urls.empty() && c.turn_secret.empty()) {
+        err << "peershare: --turn-url needs --turn-secret (coturn's static-auth-secret)\n";
+        return {2, std::nullopt};
+    }
+    if (c.relay_only && c.turn_urls.empty()) {
+        err << "peershare: --relay-only needs a TURN server: give --turn-url and --turn-secret\n";
         return {2, std::nullopt};
     }
     for (const auto& url : c.stun_servers) {

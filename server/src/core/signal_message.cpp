@@ -117,6 +117,10 @@ std::variant<client_message, parse_failure> parse(std::string_view text, const l
             return client_message{id, leave{std::move(r)}};
         });
     }
+    if (type == "ice") {
+        if (auto f = check_fields({"type", "id"})) return *f;
+        return client_message{id, ice_refresh{}};
+    }
     if (type == "signal") {
         if (auto f = check_fields({"type", "id", "resource", "to", "kind", "data"})) return *f;
         auto to_it = j.find("to");
@@ -143,13 +147,13 @@ std::variant<client_message, parse_failure> parse(std::string_view text, const l
 }
 
 std::string_view name_of(client_type t) noexcept {
-    constexpr std::string_view names[] = {"announce", "lookup", "signal", "leave", "invalid"};
+    constexpr std::string_view names[] = {"announce", "lookup", "signal", "leave", "ice", "invalid"};
     return names[static_cast<int>(t)];
 }
 
 std::string_view name_of(server_type t) noexcept {
-    constexpr std::string_view names[] = {"welcome",   "announced",   "lookup_result", "left",
-                                          "signal",    "peer_joined", "peer_left",     "error"};
+    constexpr std::string_view names[] = {"welcome", "announced", "lookup_result", "left", "signal",
+                                          "peer_joined", "peer_left", "ice_servers", "error"};
     return names[static_cast<int>(t)];
 }
 
@@ -160,17 +164,32 @@ std::string_view name_of(signal_kind k) noexcept {
     return names[static_cast<int>(k)];
 }
 
-std::string write_welcome(const peer_id& self, std::string_view ice_servers_json, const limits& lim) {
+namespace {
+void put_ice(json& j, const ice_view& ice) {
+    j["ice_servers"] = json::parse(ice.servers_json.empty() ? std::string_view("[]") : ice.servers_json);
+    j["ice_transport_policy"] = ice.transport_policy.empty() ? std::string_view("all") : ice.transport_policy;
+    if (ice.expires != 0) j["ice_expires"] = ice.expires;
+}
+}  // namespace
+
+std::string write_welcome(const peer_id& self, const ice_view& ice, const limits& lim) {
     json j{{"type", "welcome"},
            {"protocol", protocol_version},
            {"peer", self.str()},
-           {"ice_servers", json::parse(ice_servers_json.empty() ? std::string_view("[]") : ice_servers_json)},
            {"limits",
             {{"max_message_bytes", lim.max_message_bytes},
              {"max_swarms", lim.max_swarms},
              {"messages_per_second", lim.messages_per_second},
              {"message_burst", lim.message_burst},
              {"max_lookup_peers", lim.max_lookup_peers}}}};
+    put_ice(j, ice);
+    return dump(j);
+}
+
+std::string write_ice_servers(const request_id& id, const ice_view& ice) {
+    json j{{"type", "ice_servers"}};
+    put_ice(j, ice);
+    put_id(j, id);
     return dump(j);
 }
 

@@ -3,7 +3,9 @@
 
 #include "listener.hpp"
 #include "service.hpp"
+#include "stun_responder.hpp"
 
+#include "peershare/core/duration.hpp"
 #include "peershare/core/log.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -21,7 +23,8 @@ std::string url_of(const tcp::endpoint& ep) {
 
 }  // namespace
 
-int run_server(const server_config& config) {
+int run_server(const server_config& given) {
+    server_config config = given;  // the STUN port becomes the one actually bound
     log::set_level(config.log_level);
     error_code ec;
     auto address = asio::ip::make_address(config.host, ec);
@@ -31,6 +34,17 @@ int run_server(const server_config& config) {
     }
 
     asio::io_context ioc(static_cast<int>(config.threads));
+    std::shared_ptr<stun_responder> stun;
+    if (config.stun) {
+        try {
+            stun = std::make_shared<stun_responder>(ioc, asio::ip::udp::endpoint(address, config.stun_port));
+        } catch (const boost::system::system_error& e) {
+            PS_LOG(error, "cannot run the STUN responder on udp port " << config.stun_port << ": " << e.code().message()
+                                                                       << " (use --stun-port or --no-stun)");
+            return 1;
+        }
+        config.stun_port = stun->local_endpoint().port();
+    }
     std::unique_ptr<service> svc;
     try {
         svc = std::make_unique<service>(config, ioc);
@@ -47,11 +61,16 @@ int run_server(const server_config& config) {
         return 1;
     }
     accept->start();
+    if (stun) stun->start();
     svc->start_sweeper();
 
     if (config.web_root) PS_LOG(info, "serving the web app from " << config.web_root->string());
     else if (svc->files().embedded_count() == 0) PS_LOG(warn, "this build has no embedded web app; use --web-root");
     PS_LOG(info, "data in " << config.data_dir.string() << ", " << svc->resource_count().load() << " share(s) stored");
+    if (stun) PS_LOG(info, "STUN responder on udp port " << config.stun_port);
+    if (!config.turn_urls.empty())
+        PS_LOG(info, "TURN: " << config.turn_urls.size() << " URL(s), credentials valid " << format_duration(config.turn_ttl)
+                              << (config.relay_only ? ", relay only" : ""));
     PS_LOG(info, "listening on " << url_of(accept->local_endpoint()) << " with " << config.threads << " thread(s)");
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -59,6 +78,7 @@ int run_server(const server_config& config) {
         if (e) return;
         PS_LOG(info, "received " << (signo == SIGINT ? "SIGINT" : "SIGTERM") << ": stopping");
         accept->stop();
+        if (stun) stun->stop();
         svc->shutdown();
     });
 

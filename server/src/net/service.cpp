@@ -24,7 +24,6 @@ std::int64_t unix_now() {
 service::service(const server_config& config, asio::io_context& ioc)
     : config_(config), ioc_(ioc), tracker_(config.lim),
       files_(config.web_root),
-      ice_servers_(ice_servers_json(config)),
       sweep_timer_(ioc),
       addresses_(std::make_shared<address_slots>(config.lim.max_connections_per_ip)) {
     std::error_code ec;

@@ -68,7 +68,6 @@ public:
     peershare::tracker& tracker() noexcept { return tracker_; }
     peershare::metrics& metrics() noexcept { return metrics_; }
     const static_files& files() const noexcept { return files_; }
-    const std::string& ice_servers() const noexcept { return ice_servers_; }
 
     // Runs `fn(store)` on the store thread and resumes the caller with its result; a store_error
     // thrown there is rethrown here.
@@ -118,7 +117,6 @@ private:
     peershare::tracker tracker_;
     peershare::metrics metrics_;
     static_files files_;
-    std::string ice_servers_;  // the welcome message's list, serialized once
     std::unique_ptr<resource_store> store_;
     asio::thread_pool store_thread_{1};  // SQLite is used by one thread; blocking calls never run on the network
     asio::steady_timer sweep_timer_;

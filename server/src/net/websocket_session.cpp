@@ -54,6 +54,7 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
         [](websocket::response_type& res) { res.set(http::field::server, "peershare"); }));
     ws_.read_message_max(lim.max_message_bytes);
 
+    host_ = host_of(upgrade[http::field::host]);
     error_code ec;
     co_await ws_.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -66,7 +67,11 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     svc_.add_session(*id_, weak_from_this());
     svc_.metrics().connection_opened();
     PS_LOG(debug, "peer " << short_id(id_) << " connected from " << slot_->address().to_string());
-    reply(signaling::write_welcome(*id_, svc_.ice_servers(), lim), server_type::welcome);
+    {
+        auto ice = ice_for(svc_.config(), host_, id_->str(), unix_now());
+        reply(signaling::write_welcome(*id_, {ice.servers_json, ice.transport_policy, ice.expires}, lim),
+              server_type::welcome);
+    }
     if (svc_.shutting_down()) begin_close(websocket::close_code::going_away);
 
     beast::flat_buffer buffer;
@@ -128,6 +133,7 @@ asio::awaitable<void> websocket_session::handle(signaling::client_message& messa
     else if (auto* l = std::get_if<signaling::lookup>(&message.payload)) co_await handle_lookup(id, *l);
     else if (auto* s = std::get_if<signaling::signal>(&message.payload)) handle_signal(id, *s);
     else if (auto* v = std::get_if<signaling::leave>(&message.payload)) handle_leave(id, *v);
+    else if (std::holds_alternative<signaling::ice_refresh>(message.payload)) handle_ice(id);
 }
 
 asio::awaitable<void> websocket_session::handle_announce(const signaling::request_id& id, signaling::announce& a) {
@@ -226,6 +232,11 @@ void websocket_session::handle_signal(const signaling::request_id& id, const sig
     PS_LOG(trace, "relay " << signaling::name_of(s.kind) << " " << short_id(id_) << " -> " << s.to.str().substr(0, 8)
                            << " (" << s.data_json.size() << " bytes)");
     svc_.deliver(std::move(r.out));
+}
+
+void websocket_session::handle_ice(const signaling::request_id& id) {
+    auto ice = ice_for(svc_.config(), host_, id_->str(), unix_now());
+    reply(signaling::write_ice_servers(id, {ice.servers_json, ice.transport_policy, ice.expires}), server_type::ice_servers);
 }
 
 void websocket_session::reply(std::string text, server_type type) {

@@ -38,6 +38,7 @@ private:
     asio::awaitable<void> handle_lookup(const signaling::request_id& id, const signaling::lookup& l);
     void handle_leave(const signaling::request_id& id, const signaling::leave& l);
     void handle_signal(const signaling::request_id& id, const signaling::signal& s);
+    void handle_ice(const signaling::request_id& id);
 
     void reply(std::string text, signaling::server_type type);
     void reply_error(errc code, std::string_view message, const signaling::request_id& id);
@@ -56,6 +57,7 @@ private:
     service& svc_;
     std::unique_ptr<address_slots::slot> slot_;  // must not need the service when destroyed
     std::optional<peer_id> id_;
+    std::string host_;  // the host the client reached us at, for the STUN URL
     rate_limiter limiter_;
     std::deque<queued> queue_;
     std::size_t queued_bytes_ = 0;

@@ -72,7 +72,9 @@ export class ServerProcess {
   }
 
   async start() {
-    const argv = ['serve', '--host', '127.0.0.1', '--port', String(this.requestedPort), '--data-dir', this.dataDir, ...this.args];
+    // A free UDP port for the STUN responder unless the test chose: many servers run at once.
+    const stunArgs = this.args.includes('--stun-port') || this.args.includes('--no-stun') ? [] : ['--stun-port', '0'];
+    const argv = ['serve', '--host', '127.0.0.1', '--port', String(this.requestedPort), '--data-dir', this.dataDir, ...stunArgs, ...this.args];
     this.argv = argv;
     const child = spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -100,6 +102,8 @@ export class ServerProcess {
         this.stderr += chunk;
         if (VERBOSE) process.stderr.write(prefixLines(`[${this.label}] `, chunk));
         pending += chunk;
+        const stun = /STUN responder on udp port (\d+)/.exec(pending);
+        if (stun) this.stunPort = Number(stun[1]);
         const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(pending);
         if (m) resolve(Number(m[1]));
       });

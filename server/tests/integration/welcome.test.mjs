@@ -61,9 +61,9 @@ test('welcome limits reflect the configured flags', () =>
     });
   }));
 
-test('welcome lists the --stun-server URLs as one ICE server', () =>
+test('welcome lists the built-in STUN responder, then the --stun-server URLs, as one ICE server', () =>
   scenario(async (ctx) => {
     const srv = await ctx.startServer({ args: ['--stun-server', 'stun:stun.example.org:3478'] });
     const a = await ctx.connect(srv);
-    assert.deepEqual(a.welcome.ice_servers, [{ urls: ['stun:stun.example.org:3478'] }]);
+    assert.deepEqual(a.welcome.ice_servers, [{ urls: [`stun:127.0.0.1:${srv.stunPort}`, 'stun:stun.example.org:3478'] }]);
   }));

@@ -587,7 +587,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
       remote: peer,
       initiator,
       iceServers: this.signaling.iceServers,
-      iceTransportPolicy: this.options.iceTransportPolicy,
+      iceTransportPolicy: this.options.iceTransportPolicy ?? this.signaling.iceTransportPolicy,
       sendSignal: (kind: SignalKind, data: unknown) => {
         this.signaling.send({ type: 'signal', resource, to: peer, kind, data });
       },

@@ -16,8 +16,19 @@ export interface Welcome {
   protocol: number;
   peer: string;
   ice_servers: RTCIceServer[];
+  ice_transport_policy?: RTCIceTransportPolicy;
+  ice_expires?: number; // Unix seconds when TURN credentials in ice_servers expire
   limits: Record<string, number>;
 }
+
+interface IceServers {
+  ice_servers: RTCIceServer[];
+  ice_transport_policy?: RTCIceTransportPolicy;
+  ice_expires?: number;
+}
+
+// TURN credentials are renewed when this share of their lifetime has passed.
+export const ICE_RENEW_FRACTION = 0.8;
 export interface PeerEntry {
   peer: string;
   complete: boolean;
@@ -80,6 +91,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
   private welcome: Welcome | null = null;
+  private ice: IceServers | null = null;
+  private iceTimer: ReturnType<typeof setTimeout> | null = null;
   private currentState: ConnectionState = 'closed';
 
   constructor(private readonly options: SignalingOptions) {
@@ -90,7 +103,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return this.welcome?.peer ?? null;
   }
   get iceServers(): RTCIceServer[] {
-    return this.welcome?.ice_servers ?? [];
+    return this.ice?.ice_servers ?? [];
+  }
+  get iceTransportPolicy(): RTCIceTransportPolicy {
+    return this.ice?.ice_transport_policy ?? 'all';
   }
   get state(): ConnectionState {
     return this.currentState;
@@ -204,6 +220,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     switch (message.type) {
       case 'welcome':
         this.welcome = message as unknown as Welcome;
+        this.setIce(this.welcome);
         this.attempt = 0;
         this.setState('open');
         this.emit('welcome', this.welcome);
@@ -221,6 +238,21 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         this.emit('error', new SignalingError(String(message.code), String(message.message ?? '')));
         break;
     }
+  }
+
+  // Keeps the ICE servers and renews TURN credentials before they expire.
+  private setIce(ice: IceServers): void {
+    this.ice = ice;
+    if (this.iceTimer) clearTimeout(this.iceTimer);
+    this.iceTimer = null;
+    if (!ice.ice_expires) return;
+    const left = ice.ice_expires * 1000 - Date.now();
+    this.iceTimer = setTimeout(() => {
+      this.iceTimer = null;
+      this.request<IceServers>({ type: 'ice' })
+        .then((fresh) => this.setIce(fresh))
+        .catch(() => undefined); // a reconnect brings a new welcome with fresh credentials
+    }, Math.max(1000, left * ICE_RENEW_FRACTION));
   }
 
   private failPending(error: Error): void {

@@ -22,6 +22,15 @@ struct server_config {
     std::optional<std::filesystem::path> web_root;  // serve the web app from here, not the embedded copy
     std::vector<std::string> allowed_origins;       // besides the server's own origin
     std::vector<std::string> stun_servers;          // "stun:host:port" URLs handed to clients in `welcome`
+    // The built-in STUN responder (UDP, same host as HTTP); port 0 picks a free one (logged).
+    bool stun = true;
+    std::uint16_t stun_port = 3478;
+    std::vector<std::string> turn_urls;  // "turn:", "turns:" URLs of a coturn sharing turn_secret
+    std::string turn_secret;             // coturn's static-auth-secret
+    // Lifetime of minted TURN credentials: a page asks for fresh ones before they expire.
+    std::chrono::seconds turn_ttl{std::chrono::hours(12)};
+    // Privacy mode: clients use only relayed candidates, so peers never learn each other's address.
+    bool relay_only = false;
     log::level log_level = log::level::info;
     // A share without holders is deleted after this. Long enough that a reload, a restart or a
     // night offline does not kill a link.
@@ -41,8 +50,21 @@ struct command_line {
 // Parses argv; writes help to `out` and errors to `err`.
 command_line parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
-// The `ice_servers` list of `welcome` (an RTCIceServer array, JSON) for this configuration.
-std::string ice_servers_json(const server_config& config);
+// What a client needs to set up RTCPeerConnections: its RTCIceServer list (JSON), the transport
+// policy, and when TURN credentials in it expire (0 without TURN).
+struct ice_config {
+    std::string servers_json;
+    std::string_view transport_policy;  // "all" or "relay"
+    std::int64_t expires = 0;
+};
+
+// `host` is the host the client reached the server at (the Host header without port, "" unknown);
+// the built-in STUN responder is listed under it.
+ice_config ice_for(const server_config& config, std::string_view host, std::string_view peer, std::int64_t now);
+
+// The host part of a Host header ("a.example:8080" -> "a.example", "[::1]:80" -> "[::1]"); "" when
+// it is not a plain host name or address.
+std::string host_of(std::string_view host_header);
 
 // Normalizes an origin ("https://Example.org:443/" -> "https://example.org"); nullopt when it is
 // not scheme://host[:port].

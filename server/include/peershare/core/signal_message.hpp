@@ -40,7 +40,10 @@ struct signal {
     std::string data_json;  // the client's `data` value, re-serialized compactly
 };
 
-using body = std::variant<announce, lookup, signal, leave>;
+// Asks for fresh ICE servers (TURN credentials expire).
+struct ice_refresh {};
+
+using body = std::variant<announce, lookup, signal, leave, ice_refresh>;
 
 struct client_message {
     request_id id;
@@ -56,8 +59,8 @@ struct parse_failure {
 std::variant<client_message, parse_failure> parse(std::string_view text, const limits& lim);
 
 // Message types, for metrics labels.
-enum class client_type { announce, lookup, signal, leave, invalid, count };
-enum class server_type { welcome, announced, lookup_result, left, signal, peer_joined, peer_left, error, count };
+enum class client_type { announce, lookup, signal, leave, ice, invalid, count };
+enum class server_type { welcome, announced, lookup_result, left, signal, peer_joined, peer_left, ice_servers, error, count };
 std::string_view name_of(client_type t) noexcept;
 std::string_view name_of(server_type t) noexcept;
 client_type type_of(const body& b) noexcept;
@@ -69,7 +72,15 @@ struct peer_entry {
     bool complete = false;
 };
 
-std::string write_welcome(const peer_id& self, std::string_view ice_servers_json, const limits& lim);
+// What `welcome` and `ice_servers` tell a client about ICE (see app/config.hpp ice_for).
+struct ice_view {
+    std::string_view servers_json;      // an RTCIceServer array
+    std::string_view transport_policy;  // "all" or "relay"
+    std::int64_t expires = 0;           // Unix seconds when TURN credentials expire; 0: none
+};
+
+std::string write_welcome(const peer_id& self, const ice_view& ice, const limits& lim);
+std::string write_ice_servers(const request_id& id, const ice_view& ice);
 std::string write_announced(const request_id& id, const resource_id& resource, std::size_t peers);
 std::string write_lookup_result(const request_id& id, const resource_id& resource,
                                 const std::string* metadata_base64, std::size_t metadata_size,

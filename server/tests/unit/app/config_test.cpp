@@ -193,10 +193,42 @@ TEST_F(config_test, allowed_origin_is_repeatable_and_normalized) {
     EXPECT_EQ(c.allowed_origins, (std::vector<std::string>{"https://example.org", "http://localhost:5173"}));
 }
 
-TEST_F(config_test, stun_servers_become_one_ice_server_entry_in_welcome) {
+TEST_F(config_test, ice_lists_the_built_in_stun_under_the_clients_host_then_the_stun_servers_given) {
     auto c = serve({"--stun-server", "stun:a.example:3478", "--stun-server", "stun:b.example"});
-    EXPECT_EQ(ice_servers_json(c), R"([{"urls":["stun:a.example:3478","stun:b.example"]}])");
-    EXPECT_EQ(ice_servers_json(serve({})), "[]");
+    EXPECT_EQ(ice_for(c, "share.example", "p", 0).servers_json,
+              R"([{"urls":["stun:share.example:3478","stun:a.example:3478","stun:b.example"]}])");
+    EXPECT_EQ(ice_for(serve({"--no-stun"}), "share.example", "p", 0).servers_json, "[]");
+    EXPECT_EQ(ice_for(serve({"--stun-port", "4000"}), "h", "p", 0).servers_json, R"([{"urls":["stun:h:4000"]}])");
+    EXPECT_EQ(ice_for(serve({}), "h", "p", 0).transport_policy, "all");
+}
+
+TEST_F(config_test, turn_servers_get_time_limited_credentials_for_the_peer) {
+    auto c = serve({"--no-stun", "--turn-url", "turn:t.example:3478", "--turn-secret", "north-wind", "--turn-ttl", "1d"});
+    auto ice = ice_for(c, "h", "0123456789abcdef0123456789abcdef", 1'699'913'600);
+    EXPECT_EQ(ice.expires, 1'700'000'000);
+    EXPECT_EQ(ice.servers_json,
+              R"([{"credential":"T1gPIIaEwr88Sp16t70Y/Duowzw=","urls":["turn:t.example:3478"],"username":"1700000000:0123456789abcdef0123456789abcdef"}])");
+}
+
+TEST_F(config_test, relay_only_sets_the_relay_policy_and_needs_a_turn_server) {
+    auto r = refuse({"--relay-only"});
+    EXPECT_EQ(r.cl.exit_code, 2);
+    EXPECT_NE(r.err.find("--relay-only needs a TURN server"), std::string::npos) << r.err;
+    auto c = serve({"--relay-only", "--turn-url", "turn:t.example", "--turn-secret", "s"});
+    EXPECT_EQ(ice_for(c, "h", "p", 0).transport_policy, "relay");
+}
+
+TEST_F(config_test, a_turn_url_needs_a_secret_and_the_turn_scheme) {
+    EXPECT_EQ(refuse({"--turn-url", "turn:t.example"}).cl.exit_code, 2);
+    EXPECT_EQ(refuse({"--turn-url", "http://t.example", "--turn-secret", "s"}).cl.exit_code, 2);
+}
+
+TEST(host_of, takes_the_host_of_a_host_header_and_refuses_odd_characters) {
+    EXPECT_EQ(host_of("Share.Example:8080"), "share.example");
+    EXPECT_EQ(host_of("127.0.0.1"), "127.0.0.1");
+    EXPECT_EQ(host_of("[::1]:8080"), "[::1]");
+    EXPECT_EQ(host_of("evil\"host"), "");
+    EXPECT_EQ(host_of(""), "");
 }
 
 TEST_F(config_test, a_stun_server_that_is_not_a_stun_url_exits_with_code_2) {

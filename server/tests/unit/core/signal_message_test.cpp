@@ -378,11 +378,13 @@ TEST(signal_writers, welcome_has_the_documented_fields) {
     limits lim;
     lim.max_swarms = 7;
     auto self = *peer_id::parse(P);
-    auto j = json::parse(write_welcome(self, R"([{"urls":["stun:example.org:3478"]}])", lim));
+    auto j = json::parse(write_welcome(self, {R"([{"urls":["stun:example.org:3478"]}])", "all", 0}, lim));
     EXPECT_EQ(j["type"], "welcome");
     EXPECT_EQ(j["protocol"], 1);
     EXPECT_EQ(j["peer"], P);
     EXPECT_EQ(j["ice_servers"], json::parse(R"([{"urls":["stun:example.org:3478"]}])"));
+    EXPECT_EQ(j["ice_transport_policy"], "all");
+    EXPECT_FALSE(j.contains("ice_expires")) << "no TURN credentials, nothing expires";
     const auto& l = j["limits"];
     EXPECT_EQ(l["max_message_bytes"], lim.max_message_bytes);
     EXPECT_EQ(l["max_swarms"], 7);
@@ -392,8 +394,26 @@ TEST(signal_writers, welcome_has_the_documented_fields) {
 }
 
 TEST(signal_writers, welcome_without_ice_servers_has_an_empty_list) {
-    auto j = json::parse(write_welcome(*peer_id::parse(P), "", limits{}));
+    auto j = json::parse(write_welcome(*peer_id::parse(P), {}, limits{}));
     EXPECT_EQ(j["ice_servers"], json::array());
+}
+
+TEST(signal_writers, ice_servers_carries_the_list_policy_expiry_and_request_id) {
+    auto j = json::parse(write_ice_servers(request_id{std::uint64_t{9}}, {R"([{"urls":["turn:t.example"],"username":"u","credential":"c"}])", "relay", 1700000000}));
+    EXPECT_EQ(j["type"], "ice_servers");
+    EXPECT_EQ(j["id"], 9);
+    EXPECT_EQ(j["ice_transport_policy"], "relay");
+    EXPECT_EQ(j["ice_expires"], 1700000000);
+    EXPECT_EQ(j["ice_servers"][0]["username"], "u");
+}
+
+TEST(signal_parse, ice_asks_for_fresh_ice_servers_and_takes_no_other_field) {
+    auto ok = parse(R"({"type":"ice","id":3})", limits{});
+    ASSERT_TRUE(std::holds_alternative<client_message>(ok));
+    EXPECT_TRUE(std::holds_alternative<ice_refresh>(std::get<client_message>(ok).payload));
+    auto bad = parse(R"({"type":"ice","peer":"x"})", limits{});
+    ASSERT_TRUE(std::holds_alternative<parse_failure>(bad));
+    EXPECT_EQ(std::get<parse_failure>(bad).code, errc::bad_message);
 }
 
 TEST(signal_writers, announced_echoes_the_id_of_either_kind_and_omits_a_missing_one) {
