@@ -15,6 +15,10 @@ import { hashFiles } from '../storage/hashing';
 import type { PieceReader, PieceStorage, PieceStore } from '../storage/piece-store';
 import { loadMetadata, loadRecords, removeMetadata, saveMetadata, saveRecords, type ShareKind, type ShareRecord } from './library';
 
+// What a person is told when no peer of a download can be reached.
+export const NO_PATH_RELAY = "Could not connect through the relay (TURN): check the server's TURN settings.";
+export const NO_PATH_DIRECT = 'Direct connection failed and no relay is configured.';
+
 // Connections accepted from other peers for one share (they download from us).
 export const MAX_INCOMING_PER_SHARE = 16;
 // How often transfer speeds are sampled for the tables.
@@ -48,6 +52,8 @@ export interface ShareEntry {
   downSpeed: number;
   upSpeed: number;
   peers: number;
+  // Open connections whose path goes through a TURN relay.
+  relayed: number;
   // Why peers were disconnected by the engine (corrupt piece, protocol violation, stall), newest last.
   dropped: string[];
   addedAt: number;
@@ -357,6 +363,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
         downSpeed: 0,
         upSpeed: 0,
         peers: 0,
+        relayed: 0,
         dropped: [],
         addedAt: Date.now(),
       },
@@ -594,20 +601,29 @@ export class PeershareClient extends Emitter<ClientEvents> {
     });
     s.links.set(peer, link);
     link.on('open', () => {
+      if (s.entry.error === NO_PATH_DIRECT || s.entry.error === NO_PATH_RELAY) s.entry.error = null;
       s.swarm?.addPeer(peer, link);
       s.entry.peers = s.swarm?.peerCount ?? 0;
       this.updateState(s);
       this.changed();
     });
     link.on('message', (m) => s.swarm?.receive(peer, m));
-    link.on('closed', () => {
+    link.on('closed', ({ reason }) => {
       if (s.links.get(peer) === link) s.links.delete(peer);
+      if (!link.opened && initiator && ![...s.links.values()].some((l) => l.isOpen)) {
+        // Nobody reachable: say why in words, instead of waiting silently.
+        const relay = this.signaling.iceServers.some((server) =>
+          [server.urls].flat().some((u) => u.startsWith('turn:') || u.startsWith('turns:')),
+        );
+        s.entry.error = relay ? NO_PATH_RELAY : NO_PATH_DIRECT;
+        console.info(`peershare: no path to peer ${peer.slice(0, 8)}: ${reason}`);
+      }
       s.swarm?.removePeer(peer);
       s.entry.peers = s.swarm?.peerCount ?? 0;
       this.updateState(s);
       this.changed();
       // Lost a source: look for others (the swarm already gave its pieces to the remaining peers).
-      if (initiator && this.shares.get(resource) === s && !s.swarm?.isComplete) void this.lookupAndConnect(s);
+      if (initiator && link.opened && this.shares.get(resource) === s && !s.swarm?.isComplete) void this.lookupAndConnect(s);
     });
     return link;
   }
@@ -617,13 +633,16 @@ export class PeershareClient extends Emitter<ClientEvents> {
     if (!s || !s.swarm) return;
     let link = s.links.get(m.from);
     if (m.kind === 'offer') {
-      if (link && link.initiator && !link.isOpen) {
+      if (link && link.initiator && !link.isOpen && !link.isClosed) {
         // Both sides offered at once: the smaller peer id keeps its offer.
         if ((this.signaling.peerId ?? '') < m.from) return;
         link.close('crossed offers');
         link = undefined;
+      } else if (link && link.initiator && !link.isClosed) {
+        link.close('the peer started over');
+        link = undefined;
       }
-      if (link && !link.isClosed && link.isOpen) link.close('renegotiated');
+      // An offer on a link the peer opened is its ICE restart: the link answers it.
       if (!link || link.isClosed) {
         let incoming = 0;
         for (const l of s.links.values()) if (!l.initiator) incoming++;
@@ -650,10 +669,21 @@ export class PeershareClient extends Emitter<ClientEvents> {
       if (up === 0 && s.entry.upSpeed < 1) s.entry.upSpeed = 0;
       s.entry.downloaded = swarm.downloadedTotal;
       s.entry.uploaded = swarm.uploadedTotal;
+      void this.updatePaths(s);
       s.lastSample = { uploaded: swarm.uploadedTotal, downloaded: swarm.downloadedTotal, at: now };
       any = true;
     }
     if (any) this.changed();
+  }
+
+  private async updatePaths(s: Internal): Promise<void> {
+    const open = [...s.links.values()].filter((l) => l.isOpen);
+    const paths = await Promise.all(open.map((l) => l.pathType()));
+    const relayed = paths.filter((p) => p === 'relay').length;
+    if (relayed !== s.entry.relayed) {
+      s.entry.relayed = relayed;
+      this.changed();
+    }
   }
 
   private changed(): void {

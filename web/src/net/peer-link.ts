@@ -39,6 +39,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
   private drainListeners: Array<() => void> = [];
   private connectTimer: ReturnType<typeof setTimeout> | null;
   private closedReason: string | null = null;
+  private restarted = false;
+  private everOpened = false;
 
   constructor(private readonly options: PeerLinkOptions) {
     super();
@@ -53,7 +55,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
       if (e.candidate) options.sendSignal('candidate', { candidate: e.candidate.toJSON() });
     });
     this.pc.addEventListener('connectionstatechange', () => {
-      if (this.pc.connectionState === 'failed') this.close('the connection failed');
+      if (this.pc.connectionState === 'failed') void this.onFailed();
+      if (this.pc.connectionState === 'connected' && this.connectTimer && this.isOpen) {
+        clearTimeout(this.connectTimer);
+        this.connectTimer = null;
+      }
     });
     this.pc.addEventListener('datachannel', (e) => {
       if (e.channel.label === DATA_CHANNEL_LABEL && !this.channel) this.attach(e.channel);
@@ -67,6 +73,41 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
 
   get isClosed(): boolean {
     return this.closedReason !== null;
+  }
+
+  // Whether the DataChannel ever opened (a link that never did found no network path).
+  get opened(): boolean {
+    return this.everOpened;
+  }
+
+  // ICE failed: the side that offered tries once more with fresh candidates (an ICE restart)
+  // before giving the peer up; the other side answers the new offer.
+  private async onFailed(): Promise<void> {
+    if (this.isClosed) return;
+    if (!this.initiator || this.restarted) {
+      if (!this.initiator && !this.restarted) {
+        this.restarted = true; // wait for the offerer's restart, but not forever
+        this.armTimer('the connection failed and an ICE restart did not bring it back');
+        return;
+      }
+      this.close('the connection failed');
+      return;
+    }
+    this.restarted = true;
+    this.armTimer('the connection failed and an ICE restart did not bring it back');
+    try {
+      await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
+      this.options.sendSignal('offer', { sdp: this.pc.localDescription?.toJSON() });
+    } catch (e) {
+      this.close(`ICE restart failed: ${String(e)}`);
+    }
+  }
+
+  private armTimer(reason: string): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      if (this.pc.connectionState !== 'connected') this.close(reason);
+    }, CONNECT_TIMEOUT_MS);
   }
 
   // The initiator creates the channel and sends the offer.
@@ -168,6 +209,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = LOW_WATER;
     channel.addEventListener('open', () => {
+      this.everOpened = true;
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.connectTimer = null;
       this.emit('open', undefined);

@@ -211,6 +211,7 @@ export class View {
     row.li.dataset.pieces = String(e.pieces);
     row.li.dataset.uploaded = String(e.uploaded);
     row.li.dataset.peers = String(e.peers);
+    row.li.dataset.relayed = String(e.relayed);
     row.li.dataset.downloaded = String(e.downloaded);
     row.li.dataset.dropped = e.dropped.join('\n');
     row.name.textContent = e.name;
@@ -228,11 +229,11 @@ export class View {
         parts.push(formatSpeed(e.downSpeed));
         parts.push(e.downSpeed > 0 ? `${formatEta((e.size - done) / e.downSpeed)} left` : '');
       }
-      parts.push(`${e.peers} ${e.peers === 1 ? 'peer' : 'peers'}`);
+      parts.push(`${e.peers} ${e.peers === 1 ? 'peer' : 'peers'}${e.relayed > 0 ? ` (${e.relayed} relayed)` : e.peers > 0 ? ' (direct)' : ''}`);
     } else {
       parts.push(formatBytes(e.size));
       if (e.state === 'seeding') {
-        parts.push(`${e.peers} ${e.peers === 1 ? 'peer' : 'peers'} connected`);
+        parts.push(`${e.peers} ${e.peers === 1 ? 'peer' : 'peers'} connected${e.relayed > 0 ? ` (${e.relayed} relayed)` : ''}`);
         parts.push(`${formatBytes(e.uploaded)} uploaded`);
       }
     }
