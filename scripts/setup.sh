@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake make ccache pkg-config libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
           libgtest-dev nodejs npm)
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  packages+=(chromium)  # end-to-end tests drive Debian's Chromium with playwright-core
+  packages+=(chromium coturn)  # end-to-end tests drive Debian's Chromium; TURN tests run coturn
 fi
 
 missing=()
