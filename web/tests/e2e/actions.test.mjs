@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { getJson, scenario } from '../../../server/tests/integration/harness.mjs';
+import { getJson } from '../../../server/tests/integration/harness.mjs';
 import { makeRandomFile, waitForText, waitUntil } from './browser.mjs';
 import {
-  closePerson,
-  openPerson,
+  e2e,
+  openLink,
   ROW,
   rowData,
   saveShare,
@@ -28,35 +28,6 @@ const TEST_TIMEOUT = 240_000;
 // Bytes a downloader keeps requested from one peer (web/src/engine/constants.ts REQUEST_WINDOW_BYTES):
 // what may still arrive after a pause, since pausing stops new requests but not those in flight.
 const REQUEST_WINDOW_BYTES = 4 * MiB;
-
-// Runs `fn` with a server and a temp dir; closes every person opened through `open`, and adds
-// their consoles to a failure.
-function e2e(fn) {
-  return scenario(async (ctx) => {
-    const server = await ctx.startServer();
-    const dir = await ctx.tempDir();
-    const people = [];
-    const open = async (label, opts = {}) => {
-      const p = await openPerson(server, { label, ...opts });
-      people.push(p);
-      return p;
-    };
-    try {
-      await fn({ ctx, server, dir, open });
-    } catch (err) {
-      for (const p of people) p.console.attach(err);
-      throw err;
-    } finally {
-      await Promise.all(people.map(closePerson));
-    }
-  });
-}
-
-// Opens a link as a person does: a fresh page load, not a hash change.
-async function openLink(person, link) {
-  await person.page.goto('about:blank');
-  await person.page.goto(link);
-}
 
 // The text the row shows under the share's name (sizes, state, error).
 function detailOf(resource) {

@@ -3,6 +3,7 @@
 // read what the row shows. Conditions are polled in the page, never slept on.
 import path from 'node:path';
 
+import { scenario } from '../../../server/tests/integration/harness.mjs';
 import { collectConsole, launchBrowser, newPage, saveDownload, waitUntil } from './browser.mjs';
 
 export const ROW = (resource) => `li[data-resource="${resource}"]`;
@@ -95,4 +96,33 @@ export async function setUploadCap(person, kib) {
 export async function closePerson(person) {
   if (!person) return;
   await person.browser.close().catch(() => {});
+}
+
+// Runs fn({ctx, server, dir, open}) with a fresh server and temp dir; `open(label, opts)` opens a
+// person who is closed afterwards, and whose browser console is added to a failure.
+export function e2e(fn, { serverArgs = [] } = {}) {
+  return scenario(async (ctx) => {
+    const server = await ctx.startServer({ args: serverArgs });
+    const dir = await ctx.tempDir();
+    const people = [];
+    const open = async (label, opts = {}) => {
+      const p = await openPerson(server, { label, ...opts });
+      people.push(p);
+      return p;
+    };
+    try {
+      await fn({ ctx, server, dir, open });
+    } catch (err) {
+      for (const p of people) p.console.attach(err);
+      throw err;
+    } finally {
+      await Promise.all(people.map(closePerson));
+    }
+  });
+}
+
+// Opens a link as a person does: a fresh page load, not a hash change.
+export async function openLink(person, link) {
+  await person.page.goto('about:blank');
+  await person.page.goto(link);
 }

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { scenario, getJson } from '../../../server/tests/integration/harness.mjs';
+import { getJson } from '../../../server/tests/integration/harness.mjs';
 import { makeRandomFile } from './browser.mjs';
 import {
   closePerson,
-  openPerson,
+  e2e,
+  openLink,
   rowData,
   saveShare,
   setUploadCap,
@@ -21,33 +22,10 @@ import {
 const MiB = 1024 * 1024;
 const TEST_TIMEOUT = 240_000;
 
-// Runs `fn` with a server and a temp dir; closes every person opened through `open`.
-function e2e(fn) {
-  return scenario(async (ctx) => {
-    const server = await ctx.startServer();
-    const dir = await ctx.tempDir();
-    const people = [];
-    const open = async (label, opts = {}) => {
-      const p = await openPerson(server, { label, ...opts });
-      people.push(p);
-      return p;
-    };
-    try {
-      await fn({ ctx, server, dir, open });
-    } catch (err) {
-      for (const p of people) p.console.attach(err);
-      throw err;
-    } finally {
-      await Promise.all(people.map(closePerson));
-    }
-  });
-}
-
 // B downloads a share to completion from whoever holds it.
 // The link is opened as a person opens it: a fresh page load, not a hash change.
 async function downloadFully(person, link, resource) {
-  await person.page.goto('about:blank');
-  await person.page.goto(link);
+  await openLink(person, link);
   await waitForState(person, resource, 'seeding', { timeoutMs: 180_000 });
 }
 

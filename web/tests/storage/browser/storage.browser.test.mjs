@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 
+import { CHROMIUM_ARGS } from '../../e2e/browser.mjs';
+
 const pageDir = path.dirname(fileURLToPath(import.meta.url));
 const BENCH_MIB = Number(process.env.STORAGE_BENCH_MIB ?? 64);
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
@@ -97,15 +99,7 @@ function launch() {
   return chromium.launchPersistentContext(profileDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
 }
 
