@@ -94,6 +94,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
       return;
     }
     this.restarted = true;
+    console.info(`peershare: connection to ${this.remote.slice(0, 8)} failed; restarting ICE`);
     this.armTimer('the connection failed and an ICE restart did not bring it back');
     try {
       await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
