@@ -43,7 +43,8 @@ process.on('exit', () => {
 
 // Starts coturn. `secret`: its static-auth-secret. `dir`: where its files go (default: a new temp
 // dir, removed by stop()). `args`: more turnserver flags. Resolves a handle:
-// {host, port, pid, dir, logFile, argv, url(transport), log(), waitForLog(re), stop(), describe()}.
+// {host, port, pid, dir, logFile, argv, url(transport), log(), waitForLog(re), stop(), restart(),
+// describe()}.
 export async function startCoturn({ secret, dir, args = [] } = {}) {
   if (!secret) throw new Error('startCoturn: a secret is required');
   if (!fs.existsSync(TURNSERVER)) {
@@ -151,6 +152,21 @@ class Coturn {
       if (await stunAnswers(this.host, this.port, 250)) return this;
       if (Date.now() > deadline) throw new Error(`coturn did not answer STUN within ${START_TIMEOUT_MS} ms\n${this.describe()}`);
     }
+  }
+
+  // Ends this coturn (SIGTERM, then SIGKILL) and starts it again with the same argv: the same
+  // listening port, relay range and secret, but none of the old allocations. Its files stay (the
+  // dir is not removed, whatever stop() would do); coturn appends to the same log file. Resolves
+  // once the new process answers STUN.
+  async restart() {
+    const onStopped = this.onStopped;
+    this.onStopped = null;
+    await this.stop();
+    this.onStopped = onStopped;
+    this.exit = undefined;
+    this.output = '';
+    this.bindFailed = false;
+    return this.start();
   }
 
   // The whole log file so far ('' before coturn opened it).

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 
 import { scenario } from '../../../server/tests/integration/harness.mjs';
 import { makeRandomFile, waitForText, waitUntil } from './browser.mjs';
-import { ROW, closePerson, openPerson, rowData, saveShare, setUploadCap, shareFiles, waitForRow, waitForState } from './app.mjs';
+import { ROW, closePerson, openLink, openPerson, rowData, saveShare, setUploadCap, shareFiles, waitForRow, waitForState } from './app.mjs';
 import { REALM, startCoturn } from './coturn.mjs';
 
 const MiB = 1024 * 1024;
@@ -151,6 +151,52 @@ test('relay-only with a wrong TURN secret: the download says the relay failed in
       assert.match(log, /check_stun_auth: Cannot find credentials of user <\d+:[0-9a-f]{32}>/, 'coturn rejected the credentials');
       assert.match(log, /user <\d+:[0-9a-f]{32}>: incoming packet message processed, error 401: Unauthorized/, 'coturn answered 401');
       assert.doesNotMatch(log, /ALLOCATE processed, success/, 'coturn allocated nothing');
+    },
+  );
+});
+
+test('a relayed connection that fails recovers: the download completes after the relay restarts', { timeout: TEST_TIMEOUT }, (t) => {
+  const secret = crypto.randomBytes(16).toString('hex');
+  return withTurn(
+    { secret, serverArgs: (turn) => ['--relay-only', '--turn-url', turn.url('udp'), '--turn-secret', secret] },
+    async ({ turn, dir, open }) => {
+      const file = await makeRandomFile(dir, 'recovers.bin', 12 * MiB);
+      const alice = await open('alice');
+      const bob = await open('bob');
+      const { link, resource } = await shareFiles(alice, [file.path]);
+      // 512 KiB/s: the transfer is still running when the relay goes away.
+      await setUploadCap(alice, 512);
+      await openLink(bob, link);
+      await waitForRow(bob, resource, 'bob to connect to alice and get some pieces', (d) => Number(d.peers) === 1 && Number(d.havePieces) >= 2, {
+        timeoutMs: 60_000,
+      });
+
+      // A new coturn on the same port with the same secret: the browsers' allocations are gone, so
+      // the relayed path fails (Chromium notices when its consent checks time out).
+      await turn.restart();
+      const restartedAt = Date.now();
+      const after = await rowData(bob, resource);
+      assert.ok(Number(after.havePieces) < Number(after.pieces), `bob was still downloading at the restart: ${JSON.stringify(after)}`);
+
+      await waitForState(bob, resource, 'seeding', { timeoutMs: 150_000 });
+      const recoveredIn = ((Date.now() - restartedAt) / 1000).toFixed(1);
+      const done = await rowData(bob, resource);
+      assert.ok(Number(done.havePieces) > Number(after.havePieces), `the transfer resumed after the restart: ${after.havePieces} -> ${done.havePieces}`);
+      const [saved] = await saveShare(bob, resource, 1, `${dir}/saved`);
+      assert.equal(saved.suggestedFilename, 'recovers.bin');
+      assert.equal(saved.sha256, file.sha256);
+
+      // How it recovered: the side that offered the link (bob) restarts ICE on the same link when
+      // the relayed path fails (the whole test takes about 40 s).
+      const consoles = [alice, bob].flatMap((p) => p.console.lines);
+      const iceRestart = consoles.filter((l) => /restarting ICE/.test(l));
+      // (a link dropped because both hold the whole share is the normal end, not a recovery)
+      const reconnect = consoles.filter((l) => /peershare: (dropped peer|no path to peer)/.test(l) && !/both peers hold the whole share/.test(l));
+      t.diagnostic(`seeding ${recoveredIn} s after the relay restart`);
+      assert.ok(iceRestart.some((l) => l.startsWith('[bob')), `bob restarted ICE:\n${consoles.join('\n')}`);
+      // Known: in about one run in six alice drops bob for a "second handshake" right after the
+      // restart (under investigation); the download still completes through the restarted path.
+      for (const l of [...iceRestart, ...reconnect]) t.diagnostic(l);
     },
   );
 });
