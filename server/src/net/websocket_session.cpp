@@ -302,7 +302,6 @@ void websocket_session::begin_close(websocket::close_code code) {
         closing_ = true;
         return;
     }
-    if (pending_close_ && closing_ && !queue_.empty()) return;
     closing_ = true;
     pending_close_.reset();
     writing_ = true;  // the close frame occupies the write side

@@ -330,7 +330,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     });
   }
 
-  linkLink(resource: string): string {
+  shareLink(resource: string): string {
     return `${location.origin}/#${resource}`;
   }
 

@@ -17,7 +17,7 @@ import {
 } from './constants';
 import { Emitter } from './emitter';
 import { WireError } from './errors';
-import { pieceLength, pieceOffset, type ShareMetadata } from './metadata';
+import { pieceLength, pieceOffset, sha256, type ShareMetadata } from './metadata';
 import { PiecePicker, type BlockRequest } from './picker';
 import { decode, encode, encodeData, type WireMessage } from './wire';
 
@@ -86,10 +86,6 @@ interface PeerState {
   tokens: number;
   tokensAt: number;
   capTimer: ReturnType<typeof setTimeout> | null;
-}
-
-async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -130,7 +130,7 @@ export class View {
 
   private showLink(id: string): void {
     this.lastShared = id;
-    const link = this.client.linkLink(id);
+    const link = this.client.shareLink(id);
     ($('share-link') as HTMLInputElement).value = link;
     const qr = $('share-qr');
     qr.replaceChildren(qrSvg(link));
@@ -260,7 +260,7 @@ export class View {
       button('Abort', 'abort', () => this.forget(id));
     } else {
       if (e.state === 'seeding' || e.state === 'needs-files')
-        button('Copy link', 'copy', () => void navigator.clipboard?.writeText(this.client.linkLink(id)).catch(() => undefined));
+        button('Copy link', 'copy', () => void navigator.clipboard?.writeText(this.client.shareLink(id)).catch(() => undefined));
       if (e.kind === 'download' && e.state === 'seeding') button('Save', 'save', () => void this.save(id));
       if (e.state === 'needs-files') {
         const label = el('label', 'button-like', 'Share again…');
