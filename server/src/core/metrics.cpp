@@ -32,9 +32,10 @@ std::string metrics::render(const gauges& g) const {
     o << "peershare_connections " << connections_.load(relaxed) << '\n';
     header(o, "peershare_connections_total", "counter", "WebSocket connections accepted.");
     o << "peershare_connections_total " << connections_total_.load(relaxed) << '\n';
-    header(o, "peershare_connections_refused_total", "counter", "WebSocket upgrades refused, by reason.");
+    header(o, "peershare_connections_refused_total", "counter", "Connections refused, by reason: WebSocket upgrades (origin, per_ip) and connections closed at the descriptor limit (descriptors).");
     o << "peershare_connections_refused_total{reason=\"origin\"} " << refused_[0].load(relaxed) << '\n';
     o << "peershare_connections_refused_total{reason=\"per_ip\"} " << refused_[1].load(relaxed) << '\n';
+    o << "peershare_connections_refused_total{reason=\"descriptors\"} " << refused_[2].load(relaxed) << '\n';
     header(o, "peershare_swarms", "gauge", "Swarms with at least one member.");
     o << "peershare_swarms " << g.swarms << '\n';
     header(o, "peershare_peers_in_swarms", "gauge", "Swarm memberships (a peer in two swarms counts twice).");

@@ -1,5 +1,6 @@
-// Accepts TCP connections and starts an http_session for each, on its own strand. When the process
-// runs out of file descriptors it pauses accepting briefly instead of spinning.
+// Accepts TCP connections and starts an http_session for each, on its own strand. At the process's
+// file-descriptor limit it keeps serving the connections it has and refuses new ones at once with
+// HTTP 503 (through one descriptor held in reserve), never spinning on accept.
 #pragma once
 
 #include "beast.hpp"
@@ -16,6 +17,7 @@ class listener : public std::enable_shared_from_this<listener> {
 public:
     // Binds and listens; throws boost::system::system_error with a readable message on failure.
     listener(asio::io_context& ioc, const tcp::endpoint& endpoint, service& svc);
+    ~listener();
 
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
     void start();
@@ -23,10 +25,14 @@ public:
 
 private:
     asio::awaitable<void> accept_loop();
+    // Out of descriptors: frees the reserve, accepts one waiting connection, answers it 503 and
+    // closes it, then takes the reserve back. False when nothing could be accepted that way.
+    bool refuse_one();
 
     asio::io_context& ioc_;
     tcp::acceptor acceptor_;
     service& svc_;
+    int reserve_fd_ = -1;  // /dev/null, held so that one descriptor is always free for refusing
 };
 
 }  // namespace peershare::net

@@ -10,6 +10,8 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
 #include <thread>
 
 namespace peershare::net {
@@ -19,6 +21,19 @@ std::string url_of(const tcp::endpoint& ep) {
     auto a = ep.address();
     std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
     return "http://" + host + ":" + std::to_string(ep.port());
+}
+
+// Every connection is a file descriptor, and the usual soft limit (1024) is far below what the
+// server can hold: raise it to the hard limit the operator allows. Returns the limit in force.
+rlim_t raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    return limit.rlim_cur;
 }
 
 }  // namespace
@@ -33,6 +48,7 @@ int run_server(const server_config& given) {
         return 2;
     }
 
+    auto descriptors = raise_descriptor_limit();
     asio::io_context ioc(static_cast<int>(config.threads));
     std::shared_ptr<stun_responder> stun;
     if (config.stun) {
@@ -71,6 +87,7 @@ int run_server(const server_config& given) {
     if (!config.turn_urls.empty())
         PS_LOG(info, "TURN: " << config.turn_urls.size() << " URL(s), credentials valid " << format_duration(config.turn_ttl)
                               << (config.relay_only ? ", relay only" : ""));
+    PS_LOG(info, "file descriptor limit " << descriptors << " (connections beyond it are refused with HTTP 503)");
     PS_LOG(info, "listening on " << url_of(accept->local_endpoint()) << " with " << config.threads << " thread(s)");
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -50,9 +50,11 @@ let serverSeq = 0;
 
 export class ServerProcess {
   // `port`: 0 lets the server pick one; a fixed port lets a restarted server keep its address.
-  constructor({ dataDir, args = [], label, port = 0 }) {
+  // `descriptorLimit`: run the server under that RLIMIT_NOFILE (soft and hard), through prlimit(1).
+  constructor({ dataDir, args = [], label, port = 0, descriptorLimit }) {
     this.dataDir = dataDir;
     this.args = args;
+    this.descriptorLimit = descriptorLimit;
     this.requestedPort = port;
     this.label = label || `server#${++serverSeq}`;
     this.stderr = '';
@@ -76,7 +78,9 @@ export class ServerProcess {
     const stunArgs = this.args.includes('--stun-port') || this.args.includes('--no-stun') ? [] : ['--stun-port', '0'];
     const argv = ['serve', '--host', '127.0.0.1', '--port', String(this.requestedPort), '--data-dir', this.dataDir, ...stunArgs, ...this.args];
     this.argv = argv;
-    const child = spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = this.descriptorLimit
+      ? spawn('prlimit', [`--nofile=${this.descriptorLimit}:${this.descriptorLimit}`, '--', BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
@@ -199,10 +203,11 @@ class Scenario {
     return dir;
   }
 
-  // Starts a server; `dataDir` reuses a directory (restart), `args` adds flags.
-  async startServer({ args = [], dataDir } = {}) {
+  // Starts a server; `dataDir` reuses a directory (restart), `args` adds flags, `descriptorLimit`
+  // runs it under that file-descriptor limit.
+  async startServer({ args = [], dataDir, descriptorLimit } = {}) {
     const dir = dataDir || (await this.tempDir());
-    const server = new ServerProcess({ dataDir: dir, args });
+    const server = new ServerProcess({ dataDir: dir, args, descriptorLimit });
     this.servers.push(server);
     await server.start();
     return server;

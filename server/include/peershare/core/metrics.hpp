@@ -14,7 +14,7 @@ namespace peershare {
 
 class metrics {
 public:
-    enum class refusal { origin, per_ip, count };
+    enum class refusal { origin, per_ip, descriptors, count };
 
     void connection_opened() noexcept;
     void connection_closed() noexcept;
