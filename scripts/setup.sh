@@ -40,3 +40,16 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+
+# The load benchmark's baseline (WebTorrent's bittorrent-tracker), with its own lockfile. Its
+# install scripts are skipped: they build a WebRTC addon for the tracker's client, which the
+# benchmark never loads.
+if [[ "${1:-}" == "--with-test-tools" ]]; then
+  stamp=bench/baseline/node_modules/.package-lock.sha256
+  want=$(sha256sum bench/baseline/package-lock.json | cut -d' ' -f1)
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    echo "setup: npm ci in bench/baseline"
+    npm ci --prefix bench/baseline --ignore-scripts --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  fi
+fi

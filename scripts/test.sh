@@ -21,6 +21,7 @@ echo "== benchmark smoke runs (they check the benchmarks work; timings never fai
 node bench/raw-datachannel.bench.mjs --smoke
 node bench/transfer.bench.mjs --smoke
 node bench/memory.bench.mjs --smoke
+node bench/load.bench.mjs --smoke
 
 echo "== end-to-end tests (real Chromium, real server binary)"
 PEERSHARE_BIN="$PWD/build/bin/peershare" npm run --silent test:e2e

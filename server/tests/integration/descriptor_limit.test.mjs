@@ -3,19 +3,12 @@
 // some close (server/src/net/listener.cpp).
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
 
-import { httpGet, scenario, sleep, waitFor } from './harness.mjs';
+import { cpuSeconds, httpGet, scenario, sleep, waitFor } from './harness.mjs';
 
 // Small enough to reach in a moment, large enough for the store, the STUN socket and a few clients.
 const LIMIT = 48;
-
-// CPU seconds (user + system) the process has used so far.
-function cpuSeconds(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
 
 test('at the descriptor limit new connections get HTTP 503, open ones are served, and accept does not spin', () =>
   scenario(async (ctx) => {

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,6 +48,12 @@ export async function waitFor(what, probe, { timeoutMs = 10000, intervalMs = 50 
 // The server process
 
 let serverSeq = 0;
+
+// CPU seconds (user + system) process `pid` has used so far (Linux /proc; USER_HZ is 100).
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime
+}
 
 export class ServerProcess {
   // `port`: 0 lets the server pick one; a fixed port lets a restarted server keep its address.

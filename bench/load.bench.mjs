@@ -1,0 +1,262 @@
+// Load benchmark of the signaling server, against WebTorrent's bittorrent-tracker measured in the
+// same run, driven by build/bin/peershare-loadgen (bench/loadgen/):
+//   announce throughput: the same announce workload on bittorrent-tracker and on peershare with 1
+//     and 2 network threads (rounds interleaved) — responses/s and the ratio to bittorrent-tracker;
+//   mixed load: announce / lookup / relay between peers of shared swarms, at peak (closed loop) and
+//     at half of that peak (open loop) — p50/p99 latency, relay latency above all;
+//   idle connections: BENCH_IDLE_CONNECTIONS (15,000) held with pings — resident memory per
+//     connection.
+//
+//   node bench/load.bench.mjs            # full run, writes bench/RESULTS.md
+//   node bench/load.bench.mjs --smoke    # small and quick, checks it works, writes nothing (CI)
+//   BENCH_RUNS=5 BENCH_LOAD_CONNECTIONS=400 BENCH_IDLE_CONNECTIONS=15000 node bench/load.bench.mjs
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { cpuSeconds } from '../server/tests/integration/harness.mjs';
+import { busyWarning, envInt, fmt, markdownTable, median, REPO_ROOT, withBench, writeResults } from './lib.mjs';
+
+const log = (s) => process.stderr.write(`${s}\n`);
+const LOADGEN = path.join(REPO_ROOT, 'build', 'bin', 'peershare-loadgen');
+const BASELINE_DIR = path.join(REPO_ROOT, 'bench', 'baseline');
+
+// Limits lifted for the benchmark: one address opens every connection, at full rate.
+const UNLIMITED = ['--max-connections-per-ip', '1000000', '--messages-per-second', '1000000', '--message-burst', '1000000'];
+
+function residentBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]) * 1024;
+}
+
+// Starts a child process, stopped by pid at cleanup. `ready` matches a stdout line; resolves with
+// {child, match, output()} once it appears.
+async function startProcess(run, command, args, { ready, label }) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c) => (err += c));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  run.defer(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+  const match = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = ready && ready.exec(out);
+      if (m) resolve(m);
+    });
+    child.on('error', (e) => reject(new Error(`cannot run ${label}: ${e.message}`)));
+    exited.then(({ code, signal }) => (ready ? reject(new Error(`${label} exited (${code ?? signal}) before it was ready:\n${err}`)) : resolve(null)));
+  });
+  return { child, match, exited, output: () => out, errors: () => err };
+}
+
+async function startBittorrentTracker(run) {
+  if (!fs.existsSync(path.join(BASELINE_DIR, 'node_modules', 'bittorrent-tracker'))) {
+    throw new Error('bittorrent-tracker is not installed: run scripts/setup.sh --with-test-tools (or npm ci --ignore-scripts --prefix bench/baseline)');
+  }
+  const p = await startProcess(run, process.execPath, [path.join(BASELINE_DIR, 'bittorrent-tracker.mjs')], {
+    ready: /listening on (\d+)/,
+    label: 'bittorrent-tracker',
+  });
+  return { pid: p.child.pid, port: Number(p.match[1]), label: 'bittorrent-tracker' };
+}
+
+async function startPeershare(run, { threads, args = [] }) {
+  const server = await run.startServer({ args: ['--threads', String(threads), '--no-stun', ...UNLIMITED, ...args], label: `peershare×${threads}` });
+  return { pid: server.child.pid, port: server.port, label: `peershare, ${threads} thread${threads > 1 ? 's' : ''}` };
+}
+
+// Runs the load generator to completion against `target`; resolves its JSON report plus the
+// target's CPU use (cores) over the run.
+async function loadgen(run, target, args) {
+  if (!fs.existsSync(LOADGEN)) throw new Error(`${LOADGEN} is missing: run scripts/build.sh --tests`);
+  const cpu0 = cpuSeconds(target.pid);
+  const t0 = Date.now();
+  const p = await startProcess(run, LOADGEN, ['--port', String(target.port), ...args], { label: 'peershare-loadgen' });
+  const { code } = await p.exited;
+  const seconds = (Date.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`peershare-loadgen exited with ${code}:\n${p.errors()}`);
+  const report = JSON.parse(p.output().trim().split('\n').at(-1));
+  if (report.failed > 0 || report.setup_errors > 0) throw new Error(`load generator setup failed: ${JSON.stringify(report)}\n${p.errors()}`);
+  if (report.mode === 'ops' && (report.errors > 0 || report.closed > 0 || !(report.ops_per_s > 0)))
+    throw new Error(`the load run was refused or counted nothing: ${JSON.stringify(report)}\n${p.errors()}`);
+  return { ...report, serverCores: (cpuSeconds(target.pid) - cpu0) / seconds };
+}
+
+function opsArgs(o) {
+  return [
+    '--connections', String(o.connections),
+    '--swarm-size', String(o.swarmSize),
+    '--duration', String(o.duration),
+    '--warmup', String(o.warmup),
+    ...(o.mix ? ['--mix', o.mix] : []),
+    ...(o.rate ? ['--rate', String(Math.round(o.rate))] : []),
+    ...(o.tracker ? ['--tracker', o.tracker] : []),
+  ];
+}
+
+// --- announce throughput: bittorrent-tracker vs peershare ---
+
+async function announceThroughput(o) {
+  const rows = [];
+  const results = { bittorrent: [], t1: [], t2: [] };
+  for (let round = 1; round <= o.runs; round++) {
+    for (const which of ['bittorrent', 't1', 't2']) {
+      const r = await withBench(async (run) => {
+        const target = which === 'bittorrent' ? await startBittorrentTracker(run) : await startPeershare(run, { threads: which === 't1' ? 1 : 2 });
+        const rep = await loadgen(run, target, opsArgs({ ...o, mix: '100,0,0', tracker: which === 'bittorrent' ? 'bittorrent' : 'peershare' }));
+        return { label: target.label, ...rep };
+      });
+      results[which].push(r);
+      log(`announce round ${round}/${o.runs}: ${r.label}: ${fmt(r.responses_per_s, 0)} responses/s, p99 ${fmt(r.ops.announce.p99_us / 1000, 2)} ms, server ${fmt(r.serverCores, 2)} cores`);
+    }
+  }
+  const summary = {};
+  for (const [which, list] of Object.entries(results)) {
+    summary[which] = {
+      label: list[0].label,
+      rps: median(list.map((r) => r.responses_per_s)),
+      p50: median(list.map((r) => r.ops.announce.p50_us)) / 1000,
+      p99: median(list.map((r) => r.ops.announce.p99_us)) / 1000,
+      cores: median(list.map((r) => r.serverCores)),
+      rounds: list.map((r) => fmt(r.responses_per_s, 0)).join(' / '),
+    };
+  }
+  const base = summary.bittorrent.rps;
+  for (const s of Object.values(summary)) {
+    rows.push([s.label, s.rounds, `**${fmt(s.rps, 0)}**`, fmt(s.p50, 2), fmt(s.p99, 2), fmt(s.cores, 2), `**${fmt(s.rps / base, 2)}**`]);
+  }
+  return { summary, ratio: Math.max(summary.t1.rps, summary.t2.rps) / base, table: markdownTable(['tracker', 'responses/s per round', 'median responses/s', 'p50 (ms)', 'p99 (ms)', 'server CPU (cores)', 'ratio to bittorrent-tracker'], rows) };
+}
+
+// --- mixed load: peak, then half of the peak ---
+
+async function mixedLoad(o, threadsList) {
+  const peaks = [];
+  for (const threads of threadsList) {
+    const r = await withBench(async (run) => loadgen(run, await startPeershare(run, { threads }), opsArgs(o)));
+    peaks.push({ threads, ...r });
+    log(`mixed peak, ${threads} thread(s): ${fmt(r.ops_per_s, 0)} ops/s, relay p99 ${fmt(r.ops.relay.p99_us / 1000, 2)} ms`);
+  }
+  const best = peaks.reduce((a, b) => (b.ops_per_s > a.ops_per_s ? b : a));
+  const half = await withBench(async (run) => loadgen(run, await startPeershare(run, { threads: best.threads }), opsArgs({ ...o, rate: best.ops_per_s / 2 })));
+  log(`mixed at half peak (${fmt(best.ops_per_s / 2, 0)} ops/s offered): relay p99 ${fmt(half.ops.relay.p99_us / 1000, 2)} ms`);
+  const row = (what, threads, r) => [
+    what,
+    String(threads),
+    fmt(r.ops_per_s, 0),
+    ...['relay', 'announce', 'lookup'].flatMap((k) => [fmt(r.ops[k].p50_us / 1000, 2), fmt(r.ops[k].p99_us / 1000, 2)]),
+    fmt(r.serverCores, 2),
+  ];
+  const rows = peaks.map((p) => row('peak (closed loop)', p.threads, p));
+  rows.push(row(`half of peak: ${fmt(best.ops_per_s / 2, 0)} ops/s offered`, best.threads, half));
+  return {
+    half,
+    best,
+    table: markdownTable(['load', 'threads', 'ops/s', 'relay p50 (ms)', 'relay p99 (ms)', 'announce p50', 'announce p99', 'lookup p50', 'lookup p99', 'server CPU (cores)'], rows),
+  };
+}
+
+// --- idle connections: resident memory per connection ---
+
+async function idleMemory({ connections, hold, idleTimeout }) {
+  return withBench(async (run) => {
+    const target = await startPeershare(run, { threads: 2, args: ['--idle-timeout', `${idleTimeout}s`] });
+    const before = residentBytes(target.pid);
+    const gen = await startProcess(
+      run,
+      LOADGEN,
+      ['--port', String(target.port), '--mode', 'idle', '--connections', String(connections), '--swarm-size', '10', '--duration', String(hold), '--connect-concurrency', '500'],
+      { ready: /READY (\d+)/, label: 'peershare-loadgen' },
+    );
+    const ready = Number(gen.match[1]);
+    log(`idle: ${ready} connections open; holding ${hold} s (the server pings every ${idleTimeout / 2} s)`);
+    // Resident memory while held, sampled each second until the load generator lets go.
+    let peak = residentBytes(target.pid);
+    const timer = setInterval(() => {
+      try {
+        peak = Math.max(peak, residentBytes(target.pid));
+      } catch {}
+    }, 1000);
+    const { code } = await gen.exited;
+    clearInterval(timer);
+    if (code !== 0) throw new Error(`peershare-loadgen exited with ${code}:\n${gen.errors()}`);
+    const report = JSON.parse(gen.output().trim().split('\n').at(-1));
+    const perConnection = (peak - before) / ready;
+    return { ready, report, before, peak, perConnection };
+  });
+}
+
+async function main() {
+  const smoke = process.argv.includes('--smoke');
+  const runs = smoke ? 1 : envInt('BENCH_RUNS', 3);
+  const o = {
+    runs,
+    connections: smoke ? 40 : envInt('BENCH_LOAD_CONNECTIONS', 400),
+    swarmSize: 10,
+    duration: smoke ? 1 : envInt('BENCH_LOAD_SECONDS', 8),
+    warmup: smoke ? 0.5 : 2,
+  };
+  const idle = {
+    connections: smoke ? 200 : envInt('BENCH_IDLE_CONNECTIONS', 15000),
+    hold: smoke ? 2 : 12,
+    idleTimeout: smoke ? 2 : 10,
+  };
+  const busy = await busyWarning();
+  if (busy) log(`warning: ${busy}`);
+
+  const announce = await announceThroughput(o);
+  log(`announce: best peershare ${fmt(announce.ratio, 2)} × bittorrent-tracker (target ≥ 5)`);
+  const mixed = await mixedLoad(o, [1, 2]);
+  const held = await idleMemory(idle);
+  const kib = held.perConnection / 1024;
+  log(`idle: ${held.ready} connections, ${held.report.open_at_end} open at the end; ${fmt(kib, 2)} KiB resident per connection (target ≤ 16)`);
+  if (held.report.open_at_end !== held.ready) throw new Error(`${held.ready - held.report.open_at_end} idle connections were dropped while held`);
+  if (smoke) {
+    log('smoke ok (RESULTS.md not written)');
+    return;
+  }
+
+  const relayP99 = mixed.half.ops.relay.p99_us / 1000;
+  await writeResults('signaling load', [
+    `### Announce throughput (${o.connections} connections, swarms of ${o.swarmSize}, one announce in flight per connection, ${o.duration} s measured after ${o.warmup} s)`,
+    '',
+    announce.table,
+    '',
+    `Target: ≥ 5 × bittorrent-tracker. ${announce.ratio >= 5 ? 'Met' : 'Not met'}: ${fmt(announce.ratio, 2)} ×.`,
+    '',
+    `### Mixed load (announce 20 : lookup 20 : relay 60; relays between pairs of one swarm)`,
+    '',
+    mixed.table,
+    '',
+    `Target: p99 relay latency < 5 ms at half of peak. ${relayP99 < 5 ? 'Met' : 'Not met'}: ${fmt(relayP99, 2)} ms.`,
+    '',
+    `### Idle connections (each announced once, then held ${idle.hold} s with pings every ${idle.idleTimeout / 2} s)`,
+    '',
+    markdownTable(
+      ['connections held', 'open at the end', 'server RSS before (MiB)', 'server RSS held (MiB)', 'per connection (KiB)'],
+      [[String(held.ready), String(held.report.open_at_end), fmt(held.before / 2 ** 20, 1), fmt(held.peak / 2 ** 20, 1), `**${fmt(kib, 2)}**`]],
+    ),
+    '',
+    `Target: ≤ 16 KiB per connection. ${kib <= 16 ? 'Met' : 'Not met'}.`,
+  ].join('\n'), {
+    extra: [
+      'load generator: build/bin/peershare-loadgen (C++, Beast, one thread) on the same machine; baseline: bittorrent-tracker 11.2.3 (WebSocket only), each target a fresh process per round',
+      `${runs} rounds; throughput is the median round`,
+    ],
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+  process.exit(1);
+});

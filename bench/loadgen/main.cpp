@@ -1,0 +1,460 @@
+// peershare-loadgen: opens many WebSocket connections to a tracker and drives a workload, then
+// reports throughput, latency percentiles and connection counts as JSON (bench/load.bench.mjs runs it).
+//
+// Modes: `ops` runs announce / lookup / relay operations, each connection keeping --depth operations
+// in flight (closed loop) or, with --rate, issuing them at a fixed total rate (open loop); `idle` opens
+// the connections, announces once, and holds them (answering the server's pings) for --duration.
+#include "latency.hpp"
+#include "workload.hpp"
+
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+
+#include <boost/asio.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace peershare::loadgen {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using clock = std::chrono::steady_clock;
+
+std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count(); }
+
+struct options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::string target = "/ws";
+    tracker_kind tracker = tracker_kind::peershare;
+    std::string mode = "ops";
+    std::size_t connections = 100;
+    std::size_t swarm_size = 10;
+    double duration = 5;
+    double warmup = 1;
+    double rate = 0;  // operations per second in all; 0: closed loop, as fast as answers come
+    std::array<unsigned, op_kinds> mix{20, 20, 60};
+    std::size_t connect_concurrency = 200;
+    std::size_t depth = 1;  // operations in flight per connection
+};
+
+// Raises the soft descriptor limit to the hard one: every connection is a descriptor.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+class load;
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    // One thread runs every connection: no strands.
+    connection(asio::io_context& ioc, load& owner, std::uint32_t index) : index_(index), ws_(ioc), owner_(owner) {}
+
+    void start() { asio::co_spawn(ws_.get_executor(), run(), asio::detached); }
+    void send(std::string message);
+
+    const std::uint32_t index_;
+    std::string peer;  // peershare peer id, from welcome
+    connection* partner = nullptr;
+    bool ready = false;
+    bool open = false;
+    // Operations in flight: announces and lookups wait for their answers in order; relays are
+    // completed when the partner receives them (the signal carries its send time).
+    std::deque<std::pair<op_kind, std::int64_t>> awaiting;
+    std::size_t relays_in_flight = 0;
+    std::uint64_t relays_sent = 0;
+    std::size_t in_flight() const noexcept { return awaiting.size() + relays_in_flight; }
+    std::minstd_rand rng{index_ + 1};
+
+private:
+    asio::awaitable<void> run();
+    void write_next();
+
+    websocket::stream<beast::tcp_stream> ws_;
+    load& owner_;
+    std::deque<std::string> outbox_;
+    bool writing_ = false;
+};
+
+class load {
+public:
+    load(asio::io_context& ioc, options opt) : ioc_(ioc), opt_(std::move(opt)), ticker_(ioc) {
+        for (std::size_t s = 0; s < swarms(); ++s) {
+            if (opt_.tracker == tracker_kind::peershare) shares_.push_back(make_fake_share(static_cast<std::uint32_t>(s)));
+            else shares_.push_back({bittorrent_id('h', static_cast<std::uint32_t>(s)), {}});
+        }
+    }
+
+    const options& opt() const { return opt_; }
+    std::size_t swarms() const { return (opt_.connections + opt_.swarm_size - 1) / opt_.swarm_size; }
+    const fake_share& share_of(const connection& c) const { return shares_[c.index_ / opt_.swarm_size]; }
+
+    void begin() {
+        for (std::uint32_t i = 0; i < opt_.connections; ++i)
+            connections_.push_back(std::make_shared<connection>(ioc_, *this, i));
+        for (std::size_t i = 0; i + 1 < connections_.size(); i += 2) {
+            if (i / opt_.swarm_size != (i + 1) / opt_.swarm_size) continue;
+            connections_[i]->partner = connections_[i + 1].get();
+            connections_[i + 1]->partner = connections_[i].get();
+        }
+        for (std::size_t i = 0; i < std::min(opt_.connect_concurrency, connections_.size()); ++i) launch_next();
+    }
+
+    // --- called by connections ---
+
+    // The first message after the upgrade: join the connection's swarm.
+    std::string first_message(connection& c) {
+        const auto& share = share_of(c);
+        if (opt_.tracker == tracker_kind::bittorrent) return bittorrent_announce(share.id, bittorrent_id('p', c.index_), true);
+        return announce_message(share.id, share.metadata_base64);
+    }
+
+    void on_welcome(connection& c) { by_peer_[c.peer] = &c; }
+
+    void on_ready(connection& c) {
+        c.ready = true;
+        ++ready_;
+        settled();
+    }
+
+    void on_failed(connection& c, const error_code& ec, std::string_view stage) {
+        bool was_ready = c.ready;
+        c.open = false;
+        if (!was_ready) {
+            ++failed_;
+            if (failed_ <= 5) std::cerr << "connection " << c.index_ << " failed at " << stage << ": " << ec.message() << "\n";
+            settled();
+        } else {
+            ++closed_;
+            c.awaiting.clear();
+            c.relays_in_flight = 0;
+        }
+    }
+
+    void on_frame(connection& c, std::string_view frame) {
+        auto kind = classify(opt_.tracker, frame);
+        if (kind == frame_kind::signal) {
+            auto from = signal_from(frame);
+            auto sent = signal_sent_at(frame);
+            auto it = from ? by_peer_.find(*from) : by_peer_.end();
+            if (it != by_peer_.end() && sent && it->second->relays_in_flight > 0) {
+                --it->second->relays_in_flight;
+                complete(*it->second, op_kind::relay, now_ns() - *sent, false);
+            }
+            return;
+        }
+        if (kind == frame_kind::other || kind == frame_kind::welcome) return;
+        if (!c.ready) {
+            if (kind == frame_kind::error) {
+                ++setup_errors_;
+                if (setup_errors_ <= 5) std::cerr << "setup refused: " << frame.substr(0, 200) << "\n";
+            }
+            on_ready(c);
+            return;
+        }
+        // Announces and lookups carry an id; a refused relay's error has none.
+        bool answers_request = kind == frame_kind::response || opt_.tracker == tracker_kind::bittorrent ||
+                               frame.find(R"("id":)") != std::string_view::npos;
+        if (answers_request && !c.awaiting.empty()) {
+            auto [op, started] = c.awaiting.front();
+            c.awaiting.pop_front();
+            complete(c, op, now_ns() - started, kind == frame_kind::error);
+        } else if (!answers_request && c.relays_in_flight > 0) {
+            --c.relays_in_flight;
+            complete(c, op_kind::relay, 0, true);
+        } else {
+            ++stray_errors_;
+        }
+    }
+
+    // --- the run ---
+
+    std::string report();
+
+private:
+    void launch_next() {
+        if (launched_ >= connections_.size()) return;
+        connections_[launched_++]->start();
+    }
+
+    void settled() {
+        launch_next();
+        if (ready_ + failed_ < connections_.size()) return;
+        std::cerr << "connected: " << ready_ << " ready, " << failed_ << " failed, " << setup_errors_ << " setup errors\n";
+        if (opt_.mode == "idle") hold();
+        else measure();
+    }
+
+    void hold() {
+        std::cout << "READY " << ready_ << std::endl;
+        phase_end_ = clock::now() + to_duration(opt_.duration);
+        ticker_.expires_at(phase_end_);
+        ticker_.async_wait([this](error_code) { ioc_.stop(); });
+    }
+
+    static clock::duration to_duration(double seconds) {
+        return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+    }
+
+    void measure() {
+        measuring_from_ = clock::now() + to_duration(opt_.warmup);
+        phase_end_ = measuring_from_ + to_duration(opt_.duration);
+        if (opt_.rate > 0) {
+            last_tick_ = clock::now();
+            tick();
+        } else {
+            for (auto& c : connections_)
+                for (std::size_t i = 0; i < opt_.depth && c->ready && c->open; ++i) issue(*c);
+            ticker_.expires_at(phase_end_);
+            ticker_.async_wait([this](error_code) { finish(); });
+        }
+    }
+
+    // Open loop: every millisecond, hand out the operations the rate allows to idle connections.
+    void tick() {
+        auto now = clock::now();
+        if (now >= phase_end_) return finish();
+        budget_ += opt_.rate * std::chrono::duration<double>(now - last_tick_).count();
+        last_tick_ = now;
+        std::size_t scanned = 0;
+        while (budget_ >= 1 && scanned < connections_.size()) {
+            auto& c = *connections_[cursor_];
+            cursor_ = (cursor_ + 1) % connections_.size();
+            ++scanned;
+            if (!c.ready || !c.open || c.in_flight() >= opt_.depth) continue;
+            issue(c);
+            budget_ -= 1;
+        }
+        if (budget_ > opt_.rate * 0.1) {  // more than 100 ms behind: the offered rate is not being met
+            unmet_ += static_cast<std::uint64_t>(budget_);
+            budget_ = 0;
+        }
+        ticker_.expires_after(std::chrono::milliseconds(1));
+        ticker_.async_wait([this](error_code) { tick(); });
+    }
+
+    op_kind pick(connection& c) {
+        if (opt_.tracker == tracker_kind::bittorrent) return op_kind::announce;
+        unsigned total = opt_.mix[0] + opt_.mix[1] + (c.partner ? opt_.mix[2] : 0);
+        unsigned roll = static_cast<unsigned>(c.rng() % total);
+        if (roll < opt_.mix[0]) return op_kind::announce;
+        if (roll < opt_.mix[0] + opt_.mix[1]) return op_kind::lookup;
+        return op_kind::relay;
+    }
+
+    void issue(connection& c) {
+        auto op = pick(c);
+        auto started = now_ns();
+        const auto& share = share_of(c);
+        switch (op) {
+            case op_kind::announce:
+                c.awaiting.emplace_back(op, started);
+                c.send(opt_.tracker == tracker_kind::bittorrent ? bittorrent_announce(share.id, bittorrent_id('p', c.index_), false)
+                                                                : announce_message(share.id, {}));
+                break;
+            case op_kind::lookup:
+                c.awaiting.emplace_back(op, started);
+                c.send(lookup_message(shares_[c.rng() % shares_.size()].id));
+                break;
+            case op_kind::relay:
+                ++c.relays_in_flight;
+                c.send(signal_message(share.id, c.partner->peer, c.relays_sent++ % 4 == 0, started));
+                break;
+        }
+    }
+
+    void complete(connection& c, op_kind op, std::int64_t latency_ns, bool error) {
+        auto now = clock::now();
+        bool counted = now >= measuring_from_ && now < phase_end_;
+        if (counted) {
+            if (error) ++errors_;
+            else latency_[static_cast<int>(op)].add(latency_ns);
+        }
+        if (opt_.rate <= 0 && now < phase_end_ && c.open) issue(c);
+    }
+
+    void finish() {
+        if (finished_) return;
+        finished_ = true;
+        ioc_.stop();
+    }
+
+    asio::io_context& ioc_;
+    options opt_;
+    std::vector<fake_share> shares_;
+    std::vector<std::shared_ptr<connection>> connections_;
+    std::unordered_map<std::string, connection*> by_peer_;
+    asio::steady_timer ticker_;
+    std::size_t launched_ = 0, ready_ = 0, failed_ = 0, closed_ = 0, setup_errors_ = 0;
+    std::uint64_t errors_ = 0, stray_errors_ = 0, unmet_ = 0;
+    std::array<latency_samples, op_kinds> latency_;
+    clock::time_point measuring_from_{}, phase_end_{}, last_tick_{};
+    double budget_ = 0;
+    std::size_t cursor_ = 0;
+    bool finished_ = false;
+};
+
+void connection::send(std::string message) {
+    outbox_.push_back(std::move(message));
+    if (!writing_) write_next();
+}
+
+void connection::write_next() {
+    if (outbox_.empty() || !open) {
+        writing_ = false;
+        return;
+    }
+    writing_ = true;
+    ws_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
+        self->outbox_.pop_front();
+        if (ec) {
+            self->outbox_.clear();
+            self->writing_ = false;
+            return;
+        }
+        self->write_next();
+    });
+}
+
+asio::awaitable<void> connection::run() {
+    auto self = shared_from_this();
+    const auto& opt = owner_.opt();
+    error_code ec;
+    tcp::endpoint endpoint(asio::ip::make_address(opt.host), opt.port);
+    co_await beast::get_lowest_layer(ws_).async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return owner_.on_failed(*this, ec, "connect");
+    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    co_await ws_.async_handshake(opt.host + ":" + std::to_string(opt.port), opt.target,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return owner_.on_failed(*this, ec, "handshake");
+    open = true;
+    ws_.text(true);
+    beast::flat_buffer buffer;
+    if (opt.tracker == tracker_kind::peershare) {
+        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return owner_.on_failed(*this, ec, "welcome");
+        auto welcome = std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
+        auto id = welcome_peer(welcome);
+        if (!id) co_return owner_.on_failed(*this, asio::error::invalid_argument, "welcome");
+        peer = *id;
+        owner_.on_welcome(*this);
+    }
+    send(owner_.first_message(*this));
+    for (;;) {
+        buffer.clear();
+        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return owner_.on_failed(*this, ec, ready ? "read" : "announce");
+        owner_.on_frame(*this, std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));
+    }
+}
+
+std::string load::report() {
+    std::ostringstream out;
+    out.setf(std::ios::fixed);
+    out.precision(1);
+    out << "{\"tracker\":\"" << (opt_.tracker == tracker_kind::peershare ? "peershare" : "bittorrent") << "\",\"mode\":\""
+        << opt_.mode << "\",\"connections\":" << connections_.size() << ",\"ready\":" << ready_ << ",\"failed\":" << failed_
+        << ",\"setup_errors\":" << setup_errors_ << ",\"closed\":" << closed_;
+    std::size_t open_now = 0;
+    for (auto& c : connections_) open_now += c->open ? 1 : 0;
+    out << ",\"open_at_end\":" << open_now;
+    if (opt_.mode == "ops") {
+        double total = 0, responses = 0;
+        out << ",\"duration_s\":" << opt_.duration << ",\"rate\":" << opt_.rate << ",\"errors\":" << errors_
+            << ",\"stray_errors\":" << stray_errors_ << ",\"unmet\":" << unmet_ << ",\"ops\":{";
+        for (int k = 0; k < op_kinds; ++k) {
+            auto& l = latency_[k];
+            double per_s = static_cast<double>(l.count()) / opt_.duration;
+            total += per_s;
+            if (k != static_cast<int>(op_kind::relay)) responses += per_s;
+            out << (k ? "," : "") << "\"" << name_of(static_cast<op_kind>(k)) << "\":{\"count\":" << l.count()
+                << ",\"per_s\":" << per_s << ",\"p50_us\":" << l.percentile_us(50) << ",\"p99_us\":" << l.percentile_us(99)
+                << ",\"max_us\":" << l.percentile_us(100) << "}";
+        }
+        out << "},\"ops_per_s\":" << total << ",\"responses_per_s\":" << responses;
+    }
+    out << "}";
+    return out.str();
+}
+
+tracker_kind parse_tracker(const std::string& s) {
+    if (s == "peershare") return tracker_kind::peershare;
+    if (s == "bittorrent") return tracker_kind::bittorrent;
+    throw CLI::ValidationError("--tracker", "must be peershare or bittorrent");
+}
+
+}  // namespace
+}  // namespace peershare::loadgen
+
+int main(int argc, char** argv) {
+    using namespace peershare::loadgen;
+    options opt;
+    std::string tracker = "peershare";
+    std::string mix = "20,20,60";
+    CLI::App app{"peershare-loadgen: drives a WebSocket tracker with many connections and reports JSON on stdout"};
+    app.add_option("--host", opt.host, "Tracker address")->capture_default_str();
+    app.add_option("--port", opt.port, "Tracker TCP port")->required();
+    app.add_option("--target", opt.target, "WebSocket path")->capture_default_str();
+    app.add_option("--tracker", tracker, "peershare or bittorrent (WebTorrent's bittorrent-tracker)")->capture_default_str();
+    app.add_option("--mode", opt.mode, "ops (run operations) or idle (hold connections)")
+        ->check(CLI::IsMember({"ops", "idle"}))
+        ->capture_default_str();
+    app.add_option("--connections", opt.connections, "Connections to open")->check(CLI::Range(1, 1000000))->capture_default_str();
+    app.add_option("--swarm-size", opt.swarm_size, "Connections per swarm (even: relays go between pairs)")
+        ->check(CLI::Range(2, 100000))
+        ->capture_default_str();
+    app.add_option("--duration", opt.duration, "Seconds measured (ops) or held (idle)")->capture_default_str();
+    app.add_option("--warmup", opt.warmup, "Seconds run before measuring (ops)")->capture_default_str();
+    app.add_option("--rate", opt.rate, "Operations per second in all; 0 runs closed loop, one in flight per connection")
+        ->capture_default_str();
+    app.add_option("--mix", mix, "Weights of announce,lookup,relay (peershare)")->capture_default_str();
+    app.add_option("--connect-concurrency", opt.connect_concurrency, "Connections being opened at once")->capture_default_str();
+    app.add_option("--depth", opt.depth, "Operations in flight per connection")->check(CLI::Range(1, 1000))->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+    try {
+        opt.tracker = parse_tracker(tracker);
+        unsigned a = 0, l = 0, r = 0;
+        char c1 = 0, c2 = 0;
+        std::istringstream in(mix);
+        if (!(in >> a >> c1 >> l >> c2 >> r) || c1 != ',' || c2 != ',' || a + l + r == 0)
+            throw CLI::ValidationError("--mix", "three comma-separated weights, not all zero");
+        opt.mix = {a, l, r};
+    } catch (const CLI::Error& e) {
+        return app.exit(e);
+    }
+    raise_descriptor_limit();
+    boost::asio::io_context ioc(1);
+    load run(ioc, opt);
+    run.begin();
+    ioc.run();
+    std::cout << run.report() << std::endl;
+    return 0;
+}
