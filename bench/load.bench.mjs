@@ -1,7 +1,8 @@
 // Load benchmark of the signaling server, against WebTorrent's bittorrent-tracker measured in the
 // same run, driven by build/bin/peershare-loadgen (bench/loadgen/):
 //   announce throughput: the same announce workload on bittorrent-tracker and on peershare with 1
-//     and 2 network threads (rounds interleaved) — responses/s and the ratio to bittorrent-tracker;
+//     thread, 2 threads sharing one event loop, and 2 threads with an event loop each (rounds
+//     interleaved) — responses/s and the ratio to bittorrent-tracker;
 //   mixed load: announce / lookup / relay between peers of shared swarms, at peak (closed loop) and
 //     at half of that peak (open loop) — p50/p99 latency, relay latency above all;
 //   idle connections: BENCH_IDLE_CONNECTIONS (15,000) held with pings — resident memory per
@@ -70,9 +71,17 @@ async function startBittorrentTracker(run) {
   return { pid: p.child.pid, port: Number(p.match[1]), label: 'bittorrent-tracker' };
 }
 
-async function startPeershare(run, { threads, args = [] }) {
-  const server = await run.startServer({ args: ['--threads', String(threads), '--no-stun', ...UNLIMITED, ...args], label: `peershare×${threads}` });
-  return { pid: server.child.pid, port: server.port, label: `peershare, ${threads} thread${threads > 1 ? 's' : ''}` };
+// The server configurations measured: one thread; two threads on one shared event loop; two
+// threads with an event loop each.
+const CONFIGS = [
+  { key: 't1', threads: 1, io: 'shared', label: 'peershare, 1 thread' },
+  { key: 't2', threads: 2, io: 'shared', label: 'peershare, 2 threads, shared event loop' },
+  { key: 't2p', threads: 2, io: 'per-thread', label: 'peershare, 2 threads, event loop per thread' },
+];
+
+async function startPeershare(run, { threads, io = 'shared', label }, args = []) {
+  const server = await run.startServer({ args: ['--threads', String(threads), '--io-model', io, '--no-stun', ...UNLIMITED, ...args], label });
+  return { pid: server.child.pid, port: server.port, label };
 }
 
 // Runs the load generator to completion against `target`; resolves its JSON report plus the
@@ -108,12 +117,13 @@ function opsArgs(o) {
 
 async function announceThroughput(o) {
   const rows = [];
-  const results = { bittorrent: [], t1: [], t2: [] };
+  const results = { bittorrent: [], ...Object.fromEntries(CONFIGS.map((c) => [c.key, []])) };
   for (let round = 1; round <= o.runs; round++) {
-    for (const which of ['bittorrent', 't1', 't2']) {
+    for (const which of Object.keys(results)) {
+      const config = CONFIGS.find((c) => c.key === which);
       const r = await withBench(async (run) => {
-        const target = which === 'bittorrent' ? await startBittorrentTracker(run) : await startPeershare(run, { threads: which === 't1' ? 1 : 2 });
-        const rep = await loadgen(run, target, opsArgs({ ...o, mix: '100,0,0', tracker: which === 'bittorrent' ? 'bittorrent' : 'peershare' }));
+        const target = config ? await startPeershare(run, config) : await startBittorrentTracker(run);
+        const rep = await loadgen(run, target, opsArgs({ ...o, mix: '100,0,0', tracker: config ? 'peershare' : 'bittorrent' }));
         return { label: target.label, ...rep };
       });
       results[which].push(r);
@@ -135,34 +145,34 @@ async function announceThroughput(o) {
   for (const s of Object.values(summary)) {
     rows.push([s.label, s.rounds, `**${fmt(s.rps, 0)}**`, fmt(s.p50, 2), fmt(s.p99, 2), fmt(s.cores, 2), `**${fmt(s.rps / base, 2)}**`]);
   }
-  return { summary, ratio: Math.max(summary.t1.rps, summary.t2.rps) / base, table: markdownTable(['tracker', 'responses/s per round', 'median responses/s', 'p50 (ms)', 'p99 (ms)', 'server CPU (cores)', 'ratio to bittorrent-tracker'], rows) };
+  return { summary, ratio: Math.max(...CONFIGS.map((c) => summary[c.key].rps)) / base, table: markdownTable(['tracker', 'responses/s per round', 'median responses/s', 'p50 (ms)', 'p99 (ms)', 'server CPU (cores)', 'ratio to bittorrent-tracker'], rows) };
 }
 
 // --- mixed load: peak, then half of the peak ---
 
-async function mixedLoad(o, threadsList) {
+async function mixedLoad(o) {
   const peaks = [];
-  for (const threads of threadsList) {
-    const r = await withBench(async (run) => loadgen(run, await startPeershare(run, { threads }), opsArgs(o)));
-    peaks.push({ threads, ...r });
-    log(`mixed peak, ${threads} thread(s): ${fmt(r.ops_per_s, 0)} ops/s, relay p99 ${fmt(r.ops.relay.p99_us / 1000, 2)} ms`);
+  for (const config of CONFIGS) {
+    const r = await withBench(async (run) => loadgen(run, await startPeershare(run, config), opsArgs(o)));
+    peaks.push({ config, ...r });
+    log(`mixed peak, ${config.label}: ${fmt(r.ops_per_s, 0)} ops/s, relay p99 ${fmt(r.ops.relay.p99_us / 1000, 2)} ms`);
   }
   const best = peaks.reduce((a, b) => (b.ops_per_s > a.ops_per_s ? b : a));
-  const half = await withBench(async (run) => loadgen(run, await startPeershare(run, { threads: best.threads }), opsArgs({ ...o, rate: best.ops_per_s / 2 })));
+  const half = await withBench(async (run) => loadgen(run, await startPeershare(run, best.config), opsArgs({ ...o, rate: best.ops_per_s / 2 })));
   log(`mixed at half peak (${fmt(best.ops_per_s / 2, 0)} ops/s offered): relay p99 ${fmt(half.ops.relay.p99_us / 1000, 2)} ms`);
-  const row = (what, threads, r) => [
+  const row = (what, config, r) => [
     what,
-    String(threads),
+    config.label,
     fmt(r.ops_per_s, 0),
     ...['relay', 'announce', 'lookup'].flatMap((k) => [fmt(r.ops[k].p50_us / 1000, 2), fmt(r.ops[k].p99_us / 1000, 2)]),
     fmt(r.serverCores, 2),
   ];
-  const rows = peaks.map((p) => row('peak (closed loop)', p.threads, p));
-  rows.push(row(`half of peak: ${fmt(best.ops_per_s / 2, 0)} ops/s offered`, best.threads, half));
+  const rows = peaks.map((p) => row('peak (closed loop)', p.config, p));
+  rows.push(row(`half of peak: ${fmt(best.ops_per_s / 2, 0)} ops/s offered`, best.config, half));
   return {
     half,
     best,
-    table: markdownTable(['load', 'threads', 'ops/s', 'relay p50 (ms)', 'relay p99 (ms)', 'announce p50', 'announce p99', 'lookup p50', 'lookup p99', 'server CPU (cores)'], rows),
+    table: markdownTable(['load', 'server', 'ops/s', 'relay p50 (ms)', 'relay p99 (ms)', 'announce p50', 'announce p99', 'lookup p50', 'lookup p99', 'server CPU (cores)'], rows),
   };
 }
 
@@ -170,7 +180,7 @@ async function mixedLoad(o, threadsList) {
 
 async function idleMemory({ connections, hold, idleTimeout }) {
   return withBench(async (run) => {
-    const target = await startPeershare(run, { threads: 2, args: ['--idle-timeout', `${idleTimeout}s`] });
+    const target = await startPeershare(run, CONFIGS[1], ['--idle-timeout', `${idleTimeout}s`]);
     const before = residentBytes(target.pid);
     const gen = await startProcess(
       run,
@@ -216,7 +226,7 @@ async function main() {
 
   const announce = await announceThroughput(o);
   log(`announce: best peershare ${fmt(announce.ratio, 2)} × bittorrent-tracker (target ≥ 5)`);
-  const mixed = await mixedLoad(o, [1, 2]);
+  const mixed = await mixedLoad(o);
   const held = await idleMemory(idle);
   const kib = held.perConnection / 1024;
   log(`idle: ${held.ready} connections, ${held.report.open_at_end} open at the end; ${fmt(kib, 2)} KiB resident per connection (target ≤ 16)`);

@@ -102,6 +102,7 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     std::string grace = format_duration(c.grace_period);
     std::string handshake = format_duration(c.lim.handshake_timeout), idle = format_duration(c.lim.idle_timeout);
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    std::string io_model = "shared";
 
     auto* serve = app.add_subcommand("serve", "Run the server (web app, tracker, signaling relay) in the foreground.");
     serve->add_option("--host", c.host, "Address to listen on")->envname("PEERSHARE_HOST")->capture_default_str();
@@ -137,6 +138,10 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
         ->envname("PEERSHARE_GRACE_PERIOD")->check(duration_validator())->capture_default_str();
     serve->add_option("--threads", threads, "Network threads")->envname("PEERSHARE_THREADS")
         ->check(CLI::Range(1u, 64u))->capture_default_str();
+    serve->add_option("--io-model", io_model,
+                      "shared: one event loop run by every thread; per-thread: one event loop per thread, "
+                      "connections spread over them")
+        ->envname("PEERSHARE_IO_MODEL")->check(CLI::IsMember({"shared", "per-thread"}))->capture_default_str();
 
     auto& lim = c.lim;
     auto* limits_group = serve->add_option_group("Limits", "Per-client limits (defaults are safe on the open internet)");
@@ -183,6 +188,7 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     c.lim.handshake_timeout = *parse_duration(handshake);
     c.lim.idle_timeout = *parse_duration(idle);
     c.threads = threads;
+    c.io = io_model == "per-thread" ? server_config::io_model::per_thread : server_config::io_model::shared;
     if (c.lim.idle_timeout < std::chrono::seconds(1) || c.lim.handshake_timeout < std::chrono::milliseconds(100)) {
         err << "peershare: --idle-timeout must be at least 1s and --handshake-timeout at least 100ms\n";
         return {2, std::nullopt};

@@ -35,8 +35,8 @@ constexpr std::size_t refused_request_bytes = 8192;
 int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
 }  // namespace
 
-listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint, service& svc)
-    : ioc_(ioc), acceptor_(ioc), svc_(svc) {
+listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint, service& svc, executor_picker pick)
+    : ioc_(ioc), acceptor_(ioc), svc_(svc), pick_(std::move(pick)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -84,7 +84,7 @@ asio::awaitable<void> listener::accept_loop() {
     auto last_warning = std::chrono::steady_clock::time_point{};
     for (;;) {
         error_code ec;
-        tcp::socket socket = co_await acceptor_.async_accept(asio::make_strand(ioc_),
+        tcp::socket socket = co_await acceptor_.async_accept(pick_(),
                                                               asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||

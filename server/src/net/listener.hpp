@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
 #include <memory>
 
 namespace peershare::net {
@@ -15,8 +16,12 @@ class service;
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
+    // Picks the executor a new connection runs on (a strand of a shared io_context, or the next
+    // io_context of a thread-per-context pool).
+    using executor_picker = std::function<asio::any_io_executor()>;
+
     // Binds and listens; throws boost::system::system_error with a readable message on failure.
-    listener(asio::io_context& ioc, const tcp::endpoint& endpoint, service& svc);
+    listener(asio::io_context& ioc, const tcp::endpoint& endpoint, service& svc, executor_picker pick);
     ~listener();
 
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -32,6 +37,7 @@ private:
     asio::io_context& ioc_;
     tcp::acceptor acceptor_;
     service& svc_;
+    executor_picker pick_;
     int reserve_fd_ = -1;  // /dev/null, held so that one descriptor is always free for refusing
 };
 

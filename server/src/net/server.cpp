@@ -69,9 +69,24 @@ int run_server(const server_config& given) {
         return 1;
     }
 
+    // per-thread: the main io_context is the first of the pool; every other one has a thread of its own.
+    std::vector<std::unique_ptr<asio::io_context>> extra;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+    listener::executor_picker pick = [&ioc] { return asio::any_io_executor(asio::make_strand(ioc)); };
+    if (config.io == server_config::io_model::per_thread) {
+        for (unsigned i = 1; i < config.threads; ++i) {
+            extra.push_back(std::make_unique<asio::io_context>(1));
+            keep_running.push_back(asio::make_work_guard(*extra.back()));
+        }
+        pick = [&ioc, &extra, next = std::size_t{0}]() mutable {
+            auto i = next++ % (extra.size() + 1);
+            return asio::any_io_executor(i == 0 ? ioc.get_executor() : extra[i - 1]->get_executor());
+        };
+    }
+
     std::shared_ptr<listener> accept;
     try {
-        accept = std::make_shared<listener>(ioc, tcp::endpoint(address, config.port), *svc);
+        accept = std::make_shared<listener>(ioc, tcp::endpoint(address, config.port), *svc, std::move(pick));
     } catch (const boost::system::system_error& e) {
         PS_LOG(error, "cannot listen on " << url_of({address, config.port}) << ": " << e.code().message());
         return 1;
@@ -88,7 +103,8 @@ int run_server(const server_config& given) {
         PS_LOG(info, "TURN: " << config.turn_urls.size() << " URL(s), credentials valid " << format_duration(config.turn_ttl)
                               << (config.relay_only ? ", relay only" : ""));
     PS_LOG(info, "file descriptor limit " << descriptors << " (connections beyond it are refused with HTTP 503)");
-    PS_LOG(info, "listening on " << url_of(accept->local_endpoint()) << " with " << config.threads << " thread(s)");
+    PS_LOG(info, "listening on " << url_of(accept->local_endpoint()) << " with " << config.threads << " thread(s)"
+                                 << (config.io == server_config::io_model::per_thread ? ", one event loop each" : ""));
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](error_code e, int signo) {
@@ -100,10 +116,16 @@ int run_server(const server_config& given) {
     });
 
     std::vector<std::thread> workers;
-    for (unsigned i = 1; i < config.threads; ++i) workers.emplace_back([&] { ioc.run(); });
-    ioc.run();
+    if (extra.empty())
+        for (unsigned i = 1; i < config.threads; ++i) workers.emplace_back([&] { ioc.run(); });
+    else
+        for (auto& context : extra) workers.emplace_back([&context] { context->run(); });
+    ioc.run();  // returns once the service has stopped it: every connection is closed
+    keep_running.clear();
+    for (auto& context : extra) context->stop();
     for (auto& t : workers) t.join();
-    svc.reset();  // waits for the store thread to finish its queue
+    extra.clear();  // handlers still queued there are destroyed before the service they refer to
+    svc.reset();    // waits for the store thread to finish its queue
     PS_LOG(info, "stopped");
     return 0;
 }

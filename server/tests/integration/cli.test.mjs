@@ -69,13 +69,20 @@ test('an unknown flag or a bad value exits non-zero with a message on stderr', a
   assert.ok(badCommand.stderr.trim().length > 0, 'a message on stderr');
 });
 
-test('SIGTERM closes open WebSockets with 1001 and exits 0', () =>
+for (const io of ['shared', 'per-thread'])
+test(`SIGTERM closes open WebSockets with 1001 and exits 0 (--io-model ${io}, 2 threads)`, () =>
   scenario(async (ctx) => {
-    const srv = await ctx.startServer();
+    const srv = await ctx.startServer({ args: ['--threads', '2', '--io-model', io] });
     const share = makeShare('sigterm');
+    // Connections are spread over the threads' event loops: a swarm spanning them relays across.
     const a = await ctx.connect(srv);
     const b = await ctx.connect(srv);
     await a.request({ type: 'announce', resource: share.id, complete: true, metadata: share.base64 });
+    await b.request({ type: 'announce', resource: share.id, complete: false });
+    await a.next((m) => m.type === 'peer_joined' && m.peer === b.welcome.peer);
+    b.send({ type: 'signal', resource: share.id, to: a.welcome.peer, kind: 'offer', data: { sdp: 'x' } });
+    const offer = await a.next((m) => m.type === 'signal');
+    assert.equal(offer.from, b.welcome.peer);
     assert.equal((await getJson(srv, '/healthz')).status, 200);
 
     const stopping = srv.stop({ timeoutMs: 10000 });
