@@ -9,6 +9,7 @@ import { MetadataError, PeershareError, SignalingError, StorageError } from '../
 import { decodeMetadata, encodeMetadata, pieceSizeFor, resourceIdOf, verifyMetadata, type ShareMetadata } from '../engine/metadata';
 import { Swarm } from '../engine/swarm';
 import { SignalingClient, type LookupResult, type SignalMessage } from '../net/signaling-client';
+import { linkIdOf, offerAction } from '../net/offer-policy';
 import { PeerLink, type SignalKind } from '../net/peer-link';
 import { FileSource } from '../storage/file-source';
 import { hashFiles } from '../storage/hashing';
@@ -587,12 +588,13 @@ export class PeershareClient extends Emitter<ClientEvents> {
     return n;
   }
 
-  private createLink(s: Internal, peer: string, initiator: boolean): PeerLink {
+  private createLink(s: Internal, peer: string, initiator: boolean, linkId?: string): PeerLink {
     const resource = s.entry.resource;
     const link = new PeerLink({
       resource,
       remote: peer,
       initiator,
+      linkId,
       iceServers: this.signaling.iceServers,
       iceTransportPolicy: this.options.iceTransportPolicy ?? this.signaling.iceTransportPolicy,
       sendSignal: (kind: SignalKind, data: unknown) => {
@@ -607,7 +609,9 @@ export class PeershareClient extends Emitter<ClientEvents> {
       this.updateState(s);
       this.changed();
     });
-    link.on('message', (m) => s.swarm?.receive(peer, m));
+    // The swarm knows the peer by id; a replaced link's late messages and close must not reach
+    // the state of the link that replaced it.
+    link.on('message', (m) => s.swarm?.receive(peer, m, link));
     link.on('closed', ({ reason }) => {
       if (s.links.get(peer) === link) s.links.delete(peer);
       if (!link.opened && initiator && ![...s.links.values()].some((l) => l.isOpen)) {
@@ -618,7 +622,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
         s.entry.error = relay ? NO_PATH_RELAY : NO_PATH_DIRECT;
         console.info(`peershare: no path to peer ${peer.slice(0, 8)}: ${reason}`);
       }
-      s.swarm?.removePeer(peer);
+      s.swarm?.removePeer(peer, link);
       s.entry.peers = s.swarm?.peerCount ?? 0;
       this.updateState(s);
       this.changed();
@@ -632,23 +636,22 @@ export class PeershareClient extends Emitter<ClientEvents> {
     const s = this.shares.get(m.resource);
     if (!s || !s.swarm) return;
     let link = s.links.get(m.from);
+    const signalLink = linkIdOf(m.data);
     if (m.kind === 'offer') {
-      if (link && link.initiator && !link.isOpen && !link.isClosed) {
-        // Both sides offered at once: the smaller peer id keeps its offer.
-        if ((this.signaling.peerId ?? '') < m.from) return;
-        link.close('crossed offers');
-        link = undefined;
-      } else if (link && link.initiator && !link.isClosed) {
-        link.close('the peer started over');
+      const action = offerAction(link, signalLink, this.signaling.peerId ?? '', m.from);
+      if (action === 'ignore') return;
+      if (action === 'replace-existing') {
+        link!.close(link!.initiator ? 'crossed offers, or the peer started over' : 'the peer started a new connection');
         link = undefined;
       }
-      // An offer on a link the peer opened is its ICE restart: the link answers it.
       if (!link || link.isClosed) {
         let incoming = 0;
-        for (const l of s.links.values()) if (!l.initiator) incoming++;
+        for (const l of s.links.values()) if (!l.initiator && !l.isClosed) incoming++;
         if (incoming >= MAX_INCOMING_PER_SHARE) return;
-        link = this.createLink(s, m.from, false);
+        link = this.createLink(s, m.from, false, signalLink);
       }
+    } else if (link && signalLink !== undefined && signalLink !== link.linkId) {
+      return; // an answer or candidate of a link that was replaced
     }
     if (link) await link.handleSignal(m.kind, m.data);
   }

@@ -162,8 +162,15 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (on) for (const p of this.peers.values()) this.fill(p);
   }
 
+  // A peer on a new channel replaces the one it had (the peer reconnected before the old channel
+  // was seen to close): the old channel's in-flight pieces go back to the picker.
   addPeer(id: string, channel: WireChannel): void {
-    if (this.destroyed || this.peers.has(id)) return;
+    if (this.destroyed) return;
+    const old = this.peers.get(id);
+    if (old) {
+      if (old.channel === channel) return;
+      this.removePeer(id);
+    }
     const p: PeerState = {
       id,
       channel,
@@ -182,10 +189,11 @@ export class Swarm extends Emitter<SwarmEvents> {
     channel.send(encode({ type: 'handshake', resource: this.resource, bitfield: this.have }));
   }
 
-  // Removes a peer whose channel closed (or that we drop); its pieces go to others.
-  removePeer(id: string): void {
+  // Removes a peer whose channel closed (or that we drop); its pieces go to others. With `channel`,
+  // only when that is still the peer's channel (a replaced channel closing later changes nothing).
+  removePeer(id: string, channel?: WireChannel): void {
     const p = this.peers.get(id);
-    if (!p) return;
+    if (!p || (channel && p.channel !== channel)) return;
     this.peers.delete(id);
     if (p.capTimer) clearTimeout(p.capTimer);
     p.queue.length = 0;
@@ -195,9 +203,10 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const other of this.peers.values()) this.fill(other);
   }
 
-  receive(id: string, message: ArrayBuffer): void {
+  // A message from peer `id`; with `channel`, only if it came over the peer's current channel.
+  receive(id: string, message: ArrayBuffer, channel?: WireChannel): void {
     const p = this.peers.get(id);
-    if (!p) return;
+    if (!p || (channel && p.channel !== channel)) return;
     let m: WireMessage;
     try {
       m = decode(message, { pieceCount: this.meta.pieceCount, pieceLength: (i) => pieceLength(this.meta, i) });

@@ -17,6 +17,9 @@ export interface PeerLinkOptions {
   initiator: boolean;
   iceServers: RTCIceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
+  // The id of the link, which every signal it sends carries: the initiator makes one up, the
+  // answering side takes the offer's.
+  linkId?: string;
   sendSignal: (kind: SignalKind, data: unknown) => void;
 }
 
@@ -29,10 +32,16 @@ export interface PeerLinkEvents {
 
 export type PathType = 'direct' | 'relay' | 'unknown';
 
+// 64 random bits in hex: tells one connection attempt between two peers from the next.
+function newLinkId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
   readonly resource: string;
   readonly remote: string;
   readonly initiator: boolean;
+  readonly linkId: string;
   private readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | null = null;
   private readonly pendingCandidates: RTCIceCandidateInit[] = [];
@@ -47,12 +56,13 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
     this.resource = options.resource;
     this.remote = options.remote;
     this.initiator = options.initiator;
+    this.linkId = options.linkId ?? newLinkId();
     this.pc = new RTCPeerConnection({
       iceServers: options.iceServers,
       iceTransportPolicy: options.iceTransportPolicy ?? 'all',
     });
     this.pc.addEventListener('icecandidate', (e) => {
-      if (e.candidate) options.sendSignal('candidate', { candidate: e.candidate.toJSON() });
+      if (e.candidate) this.signal('candidate', { candidate: e.candidate.toJSON() });
     });
     this.pc.addEventListener('connectionstatechange', () => {
       if (this.pc.connectionState === 'failed') void this.onFailed();
@@ -98,7 +108,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
     this.armTimer('the connection failed and an ICE restart did not bring it back');
     try {
       await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
-      this.options.sendSignal('offer', { sdp: this.pc.localDescription?.toJSON() });
+      this.signal('offer', { sdp: this.pc.localDescription?.toJSON() });
     } catch (e) {
       this.close(`ICE restart failed: ${String(e)}`);
     }
@@ -117,7 +127,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
     this.attach(this.pc.createDataChannel(DATA_CHANNEL_LABEL, { ordered: true }));
     try {
       await this.pc.setLocalDescription(await this.pc.createOffer());
-      this.options.sendSignal('offer', { sdp: this.pc.localDescription?.toJSON() });
+      this.signal('offer', { sdp: this.pc.localDescription?.toJSON() });
     } catch (e) {
       this.close(`could not create an offer: ${String(e)}`);
     }
@@ -134,7 +144,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
         await this.pc.setRemoteDescription(payload.sdp);
         await this.flushCandidates();
         await this.pc.setLocalDescription(await this.pc.createAnswer());
-        this.options.sendSignal('answer', { sdp: this.pc.localDescription?.toJSON() });
+        this.signal('answer', { sdp: this.pc.localDescription?.toJSON() });
       } else if (kind === 'answer' && payload.sdp) {
         await this.pc.setRemoteDescription(payload.sdp);
         await this.flushCandidates();
@@ -203,6 +213,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
       // already closed
     }
     this.emit('closed', { reason });
+  }
+
+  // Relays one negotiation message, tagged with this link's id (§5.1).
+  private signal(kind: SignalKind, data: Record<string, unknown>): void {
+    this.options.sendSignal(kind, { ...data, link: this.linkId });
   }
 
   private attach(channel: RTCDataChannel): void {

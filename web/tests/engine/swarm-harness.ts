@@ -195,9 +195,10 @@ export function peek(buf: ArrayBuffer): Peeked {
 export interface Endpoint {
   readonly id: string;
   attach(remote: string, channel: End): void;
-  receive(from: string, message: ArrayBuffer): void;
+  // `channel`: the receiver's own end of the connection the message came over.
+  receive(from: string, message: ArrayBuffer, channel: End): void;
   // The channel to `from` closed (PeerLink's 'closed', which the app turns into swarm.removePeer).
-  closed(from: string): void;
+  closed(from: string, channel: End): void;
 }
 
 export interface LogEntry {
@@ -255,14 +256,14 @@ export class End implements WireChannel {
   close(): void {
     if (this.state === 'closed') return;
     this.shut();
-    this.owner.closed(this.remote.id);
+    this.owner.closed(this.remote.id, this);
     const other = this.other;
     if (other.state === 'open') {
       other.state = 'closing';
       queueMicrotask(() => {
         if (other.state === 'closed') return;
         other.shut();
-        other.owner.closed(this.owner.id);
+        other.owner.closed(this.owner.id, other);
       });
     }
   }
@@ -283,7 +284,7 @@ export class End implements WireChannel {
         if (this.state === 'open') for (const l of this.drains) l();
       });
     this.net.record('deliver', this, message);
-    this.remote.receive(this.owner.id, message.slice(0));
+    this.remote.receive(this.owner.id, message.slice(0), this.other);
     return true;
   }
 
@@ -470,12 +471,12 @@ export class SwarmPeer implements Endpoint {
     this.swarm.addPeer(remote, channel);
   }
 
-  receive(from: string, message: ArrayBuffer): void {
-    this.swarm.receive(from, message);
+  receive(from: string, message: ArrayBuffer, channel: End): void {
+    this.swarm.receive(from, message, channel);
   }
 
-  closed(from: string): void {
-    this.swarm.removePeer(from);
+  closed(from: string, channel: End): void {
+    this.swarm.removePeer(from, channel);
   }
 
   // The bytes this peer holds (its store, or the share for a seeder).

@@ -158,6 +158,29 @@ describe('Swarm: transfers', () => {
     expect(corruptWrites(d)).toEqual([]);
   });
 
+  it('a peer that reconnects on a new channel replaces the old one; the old channel’s late messages and close change nothing', async () => {
+    const share = await makeShare(6 * MiB);
+    const s = net.peer('S', share, { have: 'all', seeder: true });
+    const d = net.peer('D', share);
+    const first = net.connect(d, s);
+    await net.run(() => d.piecesFrom('S').length >= 2);
+    first.ab.held = true; // D's requests on the old channel stay queued: late traffic
+    first.ba.held = true;
+    net.connect(d, s); // both sides open a new channel before the old one closes
+    expect(d.removed.map((r) => r.peer)).toEqual(['S']); // the old state gave way at once
+    first.ab.held = false;
+    first.ba.held = false;
+    await net.run(() => d.completes > 0);
+    first.ab.close(); // the replaced channel closes late: the peer on the new one stays
+    await net.settle();
+
+    await expectWholeShare(d);
+    expect(corruptWrites(d)).toEqual([]);
+    expect(d.dropped.filter((x) => x.reason !== BOTH_COMPLETE)).toEqual([]); // no "second handshake"
+    expect(s.dropped.filter((x) => x.reason !== BOTH_COMPLETE)).toEqual([]);
+    expect(net.sent('S', 'D', 'handshake')).toHaveLength(2); // one per channel
+  });
+
   it('a stalled peer is dropped after STALL_TIMEOUT_MS and its pieces go to another peer; a slow one is kept', async () => {
     useFakeTime();
     const share = await makeShare(6 * MiB);
