@@ -419,6 +419,34 @@ export function tryConnect(server, opts = {}) {
   });
 }
 
+// Fails unless `server` still serves a new client: a fresh WebSocket gets its welcome and a reply
+// to a lookup. Every abuse case ends with it: what one client did must not hurt anyone else.
+export async function assertServes(server) {
+  const client = await Client.connect(server);
+  try {
+    await client.barrier();
+  } finally {
+    await client.close();
+  }
+}
+
+// Sends every message at once, as a flood, and collects what comes back until each has been
+// answered or the server closed the connection. Resolves {answers, closed}: answers in arrival
+// order, closed the close info or undefined.
+export async function floodAndCollect(client, messages) {
+  for (const m of messages) client.send(m);
+  const answers = [];
+  while (answers.length < messages.length) {
+    try {
+      answers.push(await client.next(() => true));
+    } catch (err) {
+      if (client.closeInfo) break;
+      throw err;
+    }
+  }
+  return { answers, closed: client.closeInfo };
+}
+
 // ---------------------------------------------------------------------------------------------
 // A raw WebSocket over a TCP socket, for what the ws client will not do (a frame header with no
 // payload yet).
@@ -435,6 +463,29 @@ export async function rawWebSocket(server) {
   const head = await raw.readHttpHead();
   if (!/^HTTP\/1\.1 101/.test(head)) throw new Error(`raw upgrade refused: ${head}`);
   return raw;
+}
+
+export const OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
+
+// A masked client frame (RFC 6455 §5.2); `fin: false` leaves the message open for continuations.
+export function clientFrame(opcode, payload, { fin = true } = {}) {
+  const len = payload.length;
+  const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
+  const h = Buffer.alloc(2 + ext + 4);
+  h[0] = (fin ? 0x80 : 0) | opcode;
+  if (ext === 0) h[1] = 0x80 | len;
+  else if (ext === 2) {
+    h[1] = 0x80 | 126;
+    h.writeUInt16BE(len, 2);
+  } else {
+    h[1] = 0x80 | 127;
+    h.writeBigUInt64BE(BigInt(len), 2);
+  }
+  const mask = crypto.randomBytes(4);
+  mask.copy(h, 2 + ext);
+  const masked = Buffer.from(payload);
+  for (let i = 0; i < len; i++) masked[i] ^= mask[i & 3];
+  return Buffer.concat([h, masked]);
 }
 
 export class RawWs {
@@ -521,23 +572,30 @@ export class RawWs {
 
   // A masked client text frame.
   writeText(text) {
+    this.sock.write(clientFrame(OPCODE.text, Buffer.from(text, 'utf8')));
+  }
+
+  // One text message cut into frames of `size` bytes (the first a text frame, the rest
+  // continuation frames), written at once; `ping`: a ping frame after the first fragment.
+  writeFragmented(text, size, { ping = false } = {}) {
     const payload = Buffer.from(text, 'utf8');
-    const len = payload.length;
-    const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
-    const h = Buffer.alloc(2 + ext + 4);
-    h[0] = 0x81;
-    if (ext === 0) h[1] = 0x80 | len;
-    else if (ext === 2) {
-      h[1] = 0x80 | 126;
-      h.writeUInt16BE(len, 2);
-    } else {
-      h[1] = 0x80 | 127;
-      h.writeBigUInt64BE(BigInt(len), 2);
+    const frames = [];
+    for (let off = 0; off < payload.length; off += size) {
+      const fin = off + size >= payload.length;
+      frames.push(clientFrame(off === 0 ? OPCODE.text : OPCODE.continuation, payload.subarray(off, off + size), { fin }));
+      if (ping && off === 0) frames.push(clientFrame(OPCODE.ping, Buffer.from('mid-message')));
     }
-    const mask = crypto.randomBytes(4);
-    mask.copy(h, 2 + ext);
-    for (let i = 0; i < len; i++) payload[i] ^= mask[i & 3];
-    this.sock.write(Buffer.concat([h, payload]));
+    this.sock.write(Buffer.concat(frames));
+  }
+
+  // The next text frame's JSON, skipping control frames; undefined when the socket ended.
+  async readJson(timeoutMs = STEP_TIMEOUT_MS) {
+    for (;;) {
+      const f = await this.readFrame(timeoutMs);
+      if (!f) return undefined;
+      if (f.opcode === OPCODE.text) return JSON.parse(f.payload.toString('utf8'));
+      if (f.opcode === OPCODE.close) return undefined;
+    }
   }
 
   // Resolves once the TCP connection is closed by either side (or after timeoutMs with false).

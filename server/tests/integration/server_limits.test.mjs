@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 
-import { isError, makeShare, rawWebSocket, scenario } from './harness.mjs';
+import { assertServes, isError, makeShare, rawWebSocket, scenario } from './harness.mjs';
 
 test('announcing past --max-swarms is too_many_swarms; re-announcing and leaving work', () =>
   scenario(async (ctx) => {
@@ -19,6 +19,7 @@ test('announcing past --max-swarms is too_many_swarms; re-announcing and leaving
     assert.equal((await a.request({ type: 'announce', resource: r1.id, complete: false })).type, 'announced', 're-announce is not a new swarm');
     assert.equal((await a.request({ type: 'leave', resource: r1.id })).type, 'left');
     assert.equal((await a.request({ type: 'announce', resource: r3.id, complete: true, metadata: r3.base64 })).type, 'announced');
+    await assertServes(srv);
   }));
 
 test('announcing into a swarm of --max-swarm-size peers is swarm_full', () =>
@@ -35,6 +36,7 @@ test('announcing into a swarm of --max-swarm-size peers is swarm_full', () =>
     assert.equal((await b.request({ type: 'announce', resource: share.id, complete: true })).type, 'announced');
     await b.request({ type: 'leave', resource: share.id });
     assert.equal((await c.request({ type: 'announce', resource: share.id, complete: false })).type, 'announced');
+    await assertServes(srv);
   }));
 
 test('more than max_open_offers (64) open offers is too_many_offers', () =>
@@ -61,6 +63,7 @@ test('more than max_open_offers (64) open offers is too_many_offers', () =>
     assert.ok(isError(r, 'too_many_offers', 'o64'), JSON.stringify(r));
     await targets[64].assertNothing((m) => m.type === 'signal', 'the refused offer');
     await sender.barrier();
+    await assertServes(srv);
   }));
 
 test('a client that sends no upgrade within --handshake-timeout is disconnected', () =>
@@ -127,4 +130,5 @@ test('a peer that does not read is dropped when its write queue fills, and does 
     assert.equal(left.resource, share.id);
     await sender.barrier();
     staller.destroy();
+    await assertServes(srv);
   }));
