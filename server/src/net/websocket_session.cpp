@@ -154,6 +154,11 @@ asio::awaitable<void> websocket_session::handle_announce(const signaling::reques
     // or saved to the store first.
     std::optional<swarm_info> info = tracker.active_info(a.resource);
     if (!info) {
+        // An announce the swarm limits refuse stores nothing.
+        if (auto refused = tracker.admits(*id_, a.resource); refused != errc::ok) {
+            reply_error(refused, {}, id);
+            co_return;
+        }
         try {
             if (a.metadata) {
                 bool inserted =

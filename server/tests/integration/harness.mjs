@@ -48,6 +48,11 @@ export async function waitFor(what, probe, { timeoutMs = 10000, intervalMs = 50 
 
 let serverSeq = 0;
 
+// The server's SQLite database in a data dir (docs/architecture.md, resource lifetime).
+export function databaseFile(dataDir) {
+  return path.join(dataDir, 'peershare.sqlite3');
+}
+
 export class ServerProcess {
   // `port`: 0 lets the server pick one; a fixed port lets a restarted server keep its address.
   constructor({ dataDir, args = [], label, port = 0 }) {
