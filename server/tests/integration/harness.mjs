@@ -452,6 +452,21 @@ export async function floodAndCollect(client, messages) {
   return { answers, closed: client.closeInfo };
 }
 
+// Resolves the milliseconds from now until `sock` is closed (by either side), or undefined when it
+// is still open after `timeoutMs`. Reads and discards what arrives.
+export function closeTimer(sock, timeoutMs) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    sock.on('error', () => {});
+    sock.resume();
+    sock.once('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - started);
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // A raw WebSocket over a TCP socket, for what the ws client will not do (a frame header with no
 // payload yet).
