@@ -1,7 +1,7 @@
 // Shared harness for the integration tests: runs the real peershare binary, talks WebSocket and HTTP
 // to it, and builds share metadata exactly as docs/protocol.md §1 defines it.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
@@ -10,9 +10,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import WebSocket from 'ws';
 
-import { MiB } from './metadata.mjs';
+import { KiB, MiB } from './metadata.mjs';
 
 export * from './metadata.mjs';
 
@@ -48,9 +49,38 @@ export async function waitFor(what, probe, { timeoutMs = 10000, intervalMs = 50 
 
 let serverSeq = 0;
 
+const execFileAsync = promisify(execFile);
+
 // The server's SQLite database in a data dir (docs/architecture.md, resource lifetime).
 export function databaseFile(dataDir) {
   return path.join(dataDir, 'peershare.sqlite3');
+}
+
+// `PRAGMA integrity_check` of a database by the sqlite3 CLI (scripts/setup.sh --with-test-tools
+// installs it); "ok" for a sound database. Safe while a server has it open (WAL readers).
+export async function integrityCheck(dbFile) {
+  try {
+    const { stdout } = await execFileAsync('sqlite3', [dbFile, 'PRAGMA integrity_check;']);
+    return stdout.trim();
+  } catch (err) {
+    if (err.code === 'ENOENT') throw new Error('the sqlite3 CLI is missing: scripts/setup.sh --with-test-tools installs it');
+    throw err;
+  }
+}
+
+// Fills the file system holding `dir` with one file until it reports ENOSPC; resolves its path.
+export async function fillDisk(dir) {
+  const file = path.join(dir, 'filler');
+  const fh = await fs.open(file, 'w');
+  const chunk = Buffer.alloc(64 * KiB, 0x5a);
+  try {
+    for (;;) await fh.write(chunk); // the last write is short, the one after it fails
+  } catch (err) {
+    if (err.code !== 'ENOSPC') throw err;
+  } finally {
+    await fh.close().catch(() => {});
+  }
+  return file;
 }
 
 export class ServerProcess {
@@ -163,6 +193,28 @@ export class ServerProcess {
   }
 }
 
+// Runs the binary with `args` to its end (a command that is expected to exit, or a server that
+// must refuse to start); resolves {code, signal, stdout, stderr}. The working directory is outside
+// the repo: a binary that wrongly starts serving must not leave a data dir there.
+export function runBinary(args, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`peershare ${args.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 function prefixLines(prefix, text) {
   return text.replace(/^(?=.)/gm, prefix);
 }
@@ -196,12 +248,29 @@ class Scenario {
     this.servers = [];
     this.clients = [];
     this.dirs = [];
+    this.mounts = [];
   }
 
   async tempDir() {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peershare-it-'));
     this.dirs.push(dir);
     return dir;
+  }
+
+  // A tmpfs of `bytes` mounted on a fresh temp dir (`readOnly`: mounted read-only), unmounted at
+  // cleanup once the servers have stopped. Mounting needs root: resolves {dir}, or {skip: reason}
+  // where it is not permitted, for the test to skip with.
+  async mountTmpfs(bytes, { readOnly = false } = {}) {
+    const dir = await this.tempDir();
+    const options = `size=${bytes}${readOnly ? ',ro' : ''}`;
+    try {
+      await execFileAsync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+    } catch (err) {
+      const why = String(err.stderr || err.message).trim();
+      return { skip: `cannot mount a tmpfs (needs root): ${why}` };
+    }
+    this.mounts.push(dir);
+    return { dir };
   }
 
   // Starts a server; `dataDir` reuses a directory (restart), `args` adds flags.
@@ -230,6 +299,10 @@ class Scenario {
   async cleanup() {
     for (const c of this.clients) c.terminate();
     await Promise.all(this.servers.map((s) => s.stop().catch(() => {})));
+    for (const dir of this.mounts) {
+      // Lazily if something still holds it, so the test run never leaves a mount behind.
+      await execFileAsync('umount', [dir]).catch(() => execFileAsync('umount', ['-l', dir]).catch(() => {}));
+    }
     await Promise.all(this.dirs.map((d) => fs.rm(d, { recursive: true, force: true }).catch(() => {})));
   }
 }
