@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake make ccache pkg-config libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
           libgtest-dev nodejs npm)
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  packages+=(chromium coturn)  # end-to-end tests drive Debian's Chromium; TURN tests run coturn
+  # End-to-end tests drive Debian's Chromium; TURN tests run coturn; the fault tests check the
+  # database with the sqlite3 CLI (PRAGMA integrity_check).
+  packages+=(chromium coturn sqlite3)
 fi
 
 missing=()

@@ -95,7 +95,7 @@ reply metadata_put(resource_store& store, std::string_view id_param, std::string
     auto parsed = metadata::parse(body);
     if (auto* bad = std::get_if<metadata::parse_error>(&parsed)) return error_reply(bad->code, bad->message);
     if (resource_id::of_metadata(body) != *id) return error_reply(errc::metadata_mismatch);
-    inserted = store.put(*id, body, now);
+    inserted = store_share(store, *id, body, now);
     return json_reply(inserted ? 201 : 200, json{{"id", id->str()}, {"created", inserted}});
 }
 

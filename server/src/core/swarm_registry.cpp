@@ -8,36 +8,34 @@ namespace peershare {
 
 void swarm_registry::add_peer(const peer_id& peer) { peers_.try_emplace(peer); }
 
+errc swarm_registry::admits(const peer_id& peer, const resource_id& resource) const {
+    auto peer_it = peers_.find(peer);
+    if (peer_it == peers_.end()) return errc::internal;
+    auto swarm_it = swarms_.find(resource);
+    if (swarm_it != swarms_.end() && swarm_it->second.members.contains(peer)) return errc::ok;
+    if (peer_it->second.size() >= limits_.max_swarms) return errc::too_many_swarms;
+    if (swarm_it != swarms_.end() && swarm_it->second.members.size() >= limits_.max_swarm_size) return errc::swarm_full;
+    return errc::ok;
+}
+
 swarm_registry::join_result swarm_registry::join(const peer_id& peer, const resource_id& resource, bool complete,
                                                  const swarm_info& info) {
-    auto peer_it = peers_.find(peer);
-    assert(peer_it != peers_.end() && "join by a peer that was never added");
-    if (peer_it == peers_.end()) return {errc::internal};
+    assert(peers_.contains(peer) && "join by a peer that was never added");
+    if (auto refused = admits(peer, resource); refused != errc::ok) return {refused};
 
-    auto swarm_it = swarms_.find(resource);
-    if (swarm_it != swarms_.end()) {
-        auto& s = swarm_it->second;
-        if (auto m = s.members.find(peer); m != s.members.end()) {
-            bool changed = m->second != complete;
-            if (changed) {
-                s.complete += complete ? 1 : std::size_t(-1);
-                m->second = complete;
-            }
-            return {errc::ok, false, changed, s.members.size()};
-        }
-    }
-    if (peer_it->second.size() >= limits_.max_swarms) return {errc::too_many_swarms};
-    bool created = false;
-    if (swarm_it == swarms_.end()) {
-        swarm_it = swarms_.emplace(resource, swarm{info, {}, 0}).first;
-        created = true;
-    } else if (swarm_it->second.members.size() >= limits_.max_swarm_size) {
-        return {errc::swarm_full};
-    }
+    auto [swarm_it, created] = swarms_.try_emplace(resource, swarm{info, {}, 0});
     auto& s = swarm_it->second;
+    if (auto m = s.members.find(peer); m != s.members.end()) {
+        bool changed = m->second != complete;
+        if (changed) {
+            s.complete += complete ? 1 : std::size_t(-1);
+            m->second = complete;
+        }
+        return {errc::ok, false, changed, s.members.size()};
+    }
     s.members.emplace(peer, complete);
     if (complete) ++s.complete;
-    peer_it->second.insert(resource);
+    peers_.find(peer)->second.insert(resource);
     ++memberships_;
     return {errc::ok, created, true, s.members.size()};
 }

@@ -46,6 +46,11 @@ std::optional<swarm_info> tracker::active_info(const resource_id& resource) cons
     return std::nullopt;
 }
 
+errc tracker::admits(const peer_id& peer, const resource_id& resource) const {
+    std::lock_guard lock(mutex_);
+    return swarms_.admits(peer, resource);
+}
+
 tracker::announce_result tracker::announce(const peer_id& peer, const resource_id& resource, bool complete,
                                            const swarm_info& info) {
     announce_result result;

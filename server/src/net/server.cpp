@@ -65,7 +65,11 @@ int run_server(const server_config& given) {
     try {
         svc = std::make_unique<service>(config, ioc);
     } catch (const std::exception& e) {
-        PS_LOG(error, "cannot open the store in " << config.data_dir.string() << ": " << e.what());
+        // Name the data directory once: most store errors already do.
+        std::string why = e.what();
+        if (why.find(config.data_dir.string()) == std::string::npos) why = " in " + config.data_dir.string() + ": " + why;
+        else why = ": " + why;
+        PS_LOG(error, "cannot open the store" << why);
         return 1;
     }
 

@@ -5,10 +5,9 @@
 
 #include "peershare/core/duration.hpp"
 #include "peershare/core/log.hpp"
+#include "peershare/store/data_dir.hpp"
 
 #include <boost/asio/post.hpp>
-
-#include <filesystem>
 
 namespace peershare::net {
 namespace {
@@ -26,9 +25,7 @@ service::service(const server_config& config, asio::io_context& ioc)
       files_(config.web_root),
       sweep_timer_(ioc),
       addresses_(std::make_shared<address_slots>(config.lim.max_connections_per_ip)) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
-    if (ec) throw store_error("cannot create data directory " + config.data_dir.string() + ": " + ec.message());
+    prepare_data_dir(config.data_dir);
     store_ = make_sqlite_store(config.data_dir / "peershare.sqlite3");
     store_->touch_all(unix_now());
     resource_count_ = store_->count();

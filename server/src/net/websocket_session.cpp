@@ -154,18 +154,20 @@ asio::awaitable<void> websocket_session::handle_announce(const signaling::reques
     // or saved to the store first.
     std::optional<swarm_info> info = tracker.active_info(a.resource);
     if (!info) {
+        // An announce the swarm limits refuse stores nothing.
+        if (auto refused = tracker.admits(*id_, a.resource); refused != errc::ok) {
+            reply_error(refused, {}, id);
+            co_return;
+        }
         try {
             if (a.metadata) {
-                bool inserted =
-                    co_await svc_.on_store([&](resource_store& s) { return s.put(a.resource, *a.metadata, unix_now()); });
+                bool inserted = co_await svc_.on_store(
+                    [&](resource_store& s) { return store_share(s, a.resource, *a.metadata, unix_now()); });
                 if (inserted) ++svc_.resource_count();
                 info = info_of(*a.metadata, svc_.lim());
             } else {
-                auto record = co_await svc_.on_store([&](resource_store& s) {
-                    auto r = s.get(a.resource);
-                    if (r) s.touch(a.resource, unix_now());
-                    return r;
-                });
+                auto record = co_await svc_.on_store(
+                    [&](resource_store& s) { return load_share(s, a.resource, unix_now()); });
                 if (!record) {
                     reply_error(errc::metadata_required, {}, id);
                     co_return;

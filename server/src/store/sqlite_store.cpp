@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <string>
 
 namespace peershare {
@@ -11,6 +12,17 @@ namespace {
 
 constexpr int schema_version = 1;
 constexpr int busy_timeout_ms = 5000;  // another process holding the file (a backup) may block us briefly
+
+// SQLite's message, with the system's reason when a file operation failed, e.g. "database or disk
+// is full (No space left on device)" or "unable to open database file (Read-only file system)".
+std::string describe_error(sqlite3* db, const char* message) {
+    std::string why = message;
+    int code = sqlite3_errcode(db) & 0xff;
+    if (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN || code == SQLITE_READONLY) {
+        if (int err = sqlite3_system_errno(db); err != 0) why += std::string(" (") + std::strerror(err) + ")";
+    }
+    return why;
+}
 
 class statement {
 public:
@@ -60,7 +72,7 @@ private:
         if (rc != SQLITE_OK) fail(what);
     }
     [[noreturn]] void fail(const char* what) {
-        throw store_error(std::string("sqlite ") + what + ": " + sqlite3_errmsg(db_));
+        throw store_error(std::string("sqlite ") + what + ": " + describe_error(db_, sqlite3_errmsg(db_)));
     }
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
@@ -72,12 +84,14 @@ public:
         int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
         if (rc != SQLITE_OK) {
-            std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            std::string why = db_ ? describe_error(db_, sqlite3_errmsg(db_)) : "out of memory";
             sqlite3_close(db_);
             throw store_error("cannot open " + path.string() + ": " + why);
         }
         sqlite3_busy_timeout(db_, busy_timeout_ms);
         try {
+            // SQLite falls back to read-only when it may not write the file; the server must write.
+            if (sqlite3_db_readonly(db_, "main") == 1) throw store_error(path.string() + " is read-only");
             exec("PRAGMA journal_mode=WAL");
             exec("PRAGMA synchronous=NORMAL");  // with WAL: durable across process crashes
             migrate();
@@ -152,7 +166,7 @@ private:
     void exec(const char* sql) {
         char* err = nullptr;
         if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-            std::string why = err ? err : "unknown error";
+            std::string why = describe_error(db_, err ? err : "unknown error");
             sqlite3_free(err);
             throw store_error(std::string("sqlite: ") + why);
         }

@@ -1,31 +1,9 @@
 // The command line (peershare --help, serve --help, bad flags) and graceful shutdown on SIGTERM (close 1001, exit 0).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import os from 'node:os';
 import { test } from 'node:test';
 
-import { BIN, getJson, makeShare, scenario } from './harness.mjs';
-
-function run(args, timeoutMs = 10000) {
-  return new Promise((resolve, reject) => {
-    // cwd outside the repo: a binary that wrongly starts serving must not leave a data dir there.
-    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`peershare ${args.join(' ')} did not exit within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+import { getJson, makeShare, runBinary as run, scenario } from './harness.mjs';
 
 test('peershare --help prints help mentioning serve and exits 0', async () => {
   const r = await run(['--help']);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { getJson, makeShare, putMetadata, scenario, sleep, waitFor } from './harness.mjs';
+import { assertServes, floodAndCollect, getJson, isError, makeShare, putMetadata, scenario, sleep, waitFor } from './harness.mjs';
 
 test('past --max-connections-per-ip the upgrade gets HTTP 429; after one closes, a new one is accepted', () =>
   scenario(async (ctx) => {
@@ -31,25 +31,13 @@ test('past --max-connections-per-ip the upgrade gets HTTP 429; after one closes,
 
 const RATE = ['--messages-per-second', '5', '--message-burst', '10'];
 
-// Sends `n` lookups in one go; collects what came back until `n` answers or the close.
+// Sends `n` lookups in one go; sorts what came back until `n` answers or the close.
 async function flood(client, resource, n) {
-  for (let i = 0; i < n; i++) client.send({ type: 'lookup', id: i, resource });
-  const answers = [];
-  for (;;) {
-    if (answers.length === n) break;
-    let m;
-    try {
-      m = await client.next(() => true);
-    } catch (err) {
-      if (client.closeInfo) break;
-      throw err;
-    }
-    answers.push(m);
-  }
+  const { answers } = await floodAndCollect(client, Array.from({ length: n }, (_, i) => ({ type: 'lookup', id: i, resource })));
   return {
     results: answers.filter((m) => m.type === 'lookup_result'),
-    limited: answers.filter((m) => m.type === 'error' && m.code === 'rate_limited'),
-    other: answers.filter((m) => m.type !== 'lookup_result' && !(m.type === 'error' && m.code === 'rate_limited')),
+    limited: answers.filter((m) => isError(m, 'rate_limited')),
+    other: answers.filter((m) => m.type !== 'lookup_result' && !isError(m, 'rate_limited')),
   };
 }
 
@@ -106,4 +94,5 @@ test('a flood of 200 messages closes the connection with 1008', () =>
     await flood(a, share.id, 200);
     const closed = await a.waitClosed();
     assert.equal(closed.code, 1008);
+    await assertServes(srv);
   }));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { isError, makeShare, randomId, scenario } from './harness.mjs';
+import { assertServes, isError, makeShare, randomId, scenario } from './harness.mjs';
 
 // Sends a raw text frame and waits for the next `error` message (frames that cannot be parsed carry no id).
 async function rawError(client, text) {
@@ -25,6 +25,30 @@ test('malformed JSON and JSON that is not an object are bad_json, and the connec
       assert.equal(lr.type, 'lookup_result', `lookup after ${JSON.stringify(text)}`);
     }
     assert.equal(a.closeInfo, undefined);
+    await assertServes(srv);
+  }));
+
+test('every truncation of a valid message is bad_json and changes nothing', () =>
+  scenario(async (ctx) => {
+    const srv = await ctx.startServer();
+    const share = makeShare('truncated');
+    const a = await ctx.connect(srv);
+    const b = await ctx.connect(srv);
+    const full = JSON.stringify({ type: 'announce', id: 7, resource: share.id, complete: true, metadata: share.base64 });
+    // Every proper prefix, cut at each byte of the head and then every 97 bytes through the metadata.
+    const cuts = [];
+    for (let n = 0; n < full.length; n += n < 120 ? 1 : 97) cuts.push(n);
+    cuts.push(full.length - 2, full.length - 1);
+    for (const n of cuts) {
+      const e = await rawError(a, full.slice(0, n));
+      assert.equal(e.code, 'bad_json', `prefix of ${n} bytes → ${JSON.stringify(e)}`);
+      assert.equal(e.id, undefined, 'an unparsable frame has no id to echo');
+    }
+    // Nothing was announced: the share is unknown, and the whole message still works.
+    const lr = await b.request({ type: 'lookup', resource: share.id });
+    assert.ok(isError(lr, 'not_found'), JSON.stringify(lr));
+    assert.equal((await a.requestRaw(full, 7)).type, 'announced');
+    await assertServes(srv);
   }));
 
 test('missing type, wrong field types and missing fields are bad_message carrying the request id', () =>
@@ -58,6 +82,7 @@ test('missing type, wrong field types and missing fields are bad_message carryin
     }
     const lr = await a.request({ type: 'lookup', resource: id });
     assert.equal(lr.type, 'lookup_result');
+    await assertServes(srv);
   }));
 
 test('request ids: integers 0..2^53-1 and strings up to 64 characters are echoed; other ids are bad_message', () =>
@@ -83,6 +108,7 @@ test('request ids: integers 0..2^53-1 and strings up to 64 characters are echoed
       assert.equal(e.code, 'bad_message', `id ${bad} → ${JSON.stringify(e)}`);
     }
     assert.equal((await a.request({ type: 'lookup', resource: share.id })).type, 'lookup_result');
+    await assertServes(srv);
   }));
 
 test('an unknown type is unknown_type, including the names of server messages', () =>
@@ -94,6 +120,7 @@ test('an unknown type is unknown_type, including the names of server messages', 
       assert.ok(isError(r, 'unknown_type', `t${i}`), `type ${JSON.stringify(type)} → ${JSON.stringify(r)}`);
     }
     await a.barrier();
+    await assertServes(srv);
   }));
 
 test('a resource that is not 64 lowercase hex digits is bad_resource_id', () =>
@@ -116,6 +143,7 @@ test('a resource that is not 64 lowercase hex digits is bad_resource_id', () =>
       }
     }
     await a.barrier();
+    await assertServes(srv);
   }));
 
 test('a binary frame is bad_message and the connection stays open', () =>
@@ -127,6 +155,7 @@ test('a binary frame is bad_message and the connection stays open', () =>
     assert.equal(e.code, 'bad_message');
     await a.barrier();
     assert.equal(a.closeInfo, undefined);
+    await assertServes(srv);
   }));
 
 test('invalid UTF-8 in a text frame closes the connection with 1007', () =>
@@ -136,6 +165,17 @@ test('invalid UTF-8 in a text frame closes the connection with 1007', () =>
     a.sendRaw(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
     const closed = await a.waitClosed();
     assert.equal(closed.code, 1007);
-    const b = await ctx.connect(srv);
-    await b.barrier();
+    await assertServes(srv);
+  }));
+
+test('a text frame cut inside a multi-byte character closes the connection with 1007', () =>
+  scenario(async (ctx) => {
+    const srv = await ctx.startServer();
+    const a = await ctx.connect(srv);
+    const text = Buffer.from('{"type":"lookup","id":"é"}', 'utf8');
+    const cut = text.subarray(0, text.indexOf(0xc3) + 1); // the first byte of "é" and nothing after
+    a.sendRaw(cut, { binary: false });
+    const closed = await a.waitClosed();
+    assert.equal(closed.code, 1007);
+    await assertServes(srv);
   }));

@@ -1,7 +1,7 @@
 // Shared harness for the integration tests: runs the real peershare binary, talks WebSocket and HTTP
 // to it, and builds share metadata exactly as docs/protocol.md §1 defines it.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
@@ -11,9 +11,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import WebSocket from 'ws';
 
-import { MiB } from './metadata.mjs';
+import { KiB, MiB } from './metadata.mjs';
 
 export * from './metadata.mjs';
 
@@ -53,6 +54,40 @@ let serverSeq = 0;
 export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime
+}
+
+const execFileAsync = promisify(execFile);
+
+// The server's SQLite database in a data dir (docs/architecture.md, resource lifetime).
+export function databaseFile(dataDir) {
+  return path.join(dataDir, 'peershare.sqlite3');
+}
+
+// `PRAGMA integrity_check` of a database by the sqlite3 CLI (scripts/setup.sh --with-test-tools
+// installs it); "ok" for a sound database. Safe while a server has it open (WAL readers).
+export async function integrityCheck(dbFile) {
+  try {
+    const { stdout } = await execFileAsync('sqlite3', [dbFile, 'PRAGMA integrity_check;']);
+    return stdout.trim();
+  } catch (err) {
+    if (err.code === 'ENOENT') throw new Error('the sqlite3 CLI is missing: scripts/setup.sh --with-test-tools installs it');
+    throw err;
+  }
+}
+
+// Fills the file system holding `dir` with one file until it reports ENOSPC; resolves its path.
+export async function fillDisk(dir) {
+  const file = path.join(dir, 'filler');
+  const fh = await fs.open(file, 'w');
+  const chunk = Buffer.alloc(64 * KiB, 0x5a);
+  try {
+    for (;;) await fh.write(chunk); // the last write is short, the one after it fails
+  } catch (err) {
+    if (err.code !== 'ENOSPC') throw err;
+  } finally {
+    await fh.close().catch(() => {});
+  }
+  return file;
 }
 
 export class ServerProcess {
@@ -169,6 +204,28 @@ export class ServerProcess {
   }
 }
 
+// Runs the binary with `args` to its end (a command that is expected to exit, or a server that
+// must refuse to start); resolves {code, signal, stdout, stderr}. The working directory is outside
+// the repo: a binary that wrongly starts serving must not leave a data dir there.
+export function runBinary(args, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`peershare ${args.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 function prefixLines(prefix, text) {
   return text.replace(/^(?=.)/gm, prefix);
 }
@@ -202,12 +259,29 @@ class Scenario {
     this.servers = [];
     this.clients = [];
     this.dirs = [];
+    this.mounts = [];
   }
 
   async tempDir() {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peershare-it-'));
     this.dirs.push(dir);
     return dir;
+  }
+
+  // A tmpfs of `bytes` mounted on a fresh temp dir (`readOnly`: mounted read-only), unmounted at
+  // cleanup once the servers have stopped. Mounting needs root: resolves {dir}, or {skip: reason}
+  // where it is not permitted, for the test to skip with.
+  async mountTmpfs(bytes, { readOnly = false } = {}) {
+    const dir = await this.tempDir();
+    const options = `size=${bytes}${readOnly ? ',ro' : ''}`;
+    try {
+      await execFileAsync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+    } catch (err) {
+      const why = String(err.stderr || err.message).trim();
+      return { skip: `cannot mount a tmpfs (needs root): ${why}` };
+    }
+    this.mounts.push(dir);
+    return { dir };
   }
 
   // Starts a server; `dataDir` reuses a directory (restart), `args` adds flags, `descriptorLimit`
@@ -237,6 +311,10 @@ class Scenario {
   async cleanup() {
     for (const c of this.clients) c.terminate();
     await Promise.all(this.servers.map((s) => s.stop().catch(() => {})));
+    for (const dir of this.mounts) {
+      // Lazily if something still holds it, so the test run never leaves a mount behind.
+      await execFileAsync('umount', [dir]).catch(() => execFileAsync('umount', ['-l', dir]).catch(() => {}));
+    }
     await Promise.all(this.dirs.map((d) => fs.rm(d, { recursive: true, force: true }).catch(() => {})));
   }
 }
@@ -431,6 +509,49 @@ export function tryConnect(server, opts = {}) {
   });
 }
 
+// Fails unless `server` still serves a new client: a fresh WebSocket gets its welcome and a reply
+// to a lookup. Every abuse case ends with it: what one client did must not hurt anyone else.
+export async function assertServes(server) {
+  const client = await Client.connect(server);
+  try {
+    await client.barrier();
+  } finally {
+    await client.close();
+  }
+}
+
+// Sends every message at once, as a flood, and collects what comes back until each has been
+// answered or the server closed the connection. Resolves {answers, closed}: answers in arrival
+// order, closed the close info or undefined.
+export async function floodAndCollect(client, messages) {
+  for (const m of messages) client.send(m);
+  const answers = [];
+  while (answers.length < messages.length) {
+    try {
+      answers.push(await client.next(() => true));
+    } catch (err) {
+      if (client.closeInfo) break;
+      throw err;
+    }
+  }
+  return { answers, closed: client.closeInfo };
+}
+
+// Resolves the milliseconds from now until `sock` is closed (by either side), or undefined when it
+// is still open after `timeoutMs`. Reads and discards what arrives.
+export function closeTimer(sock, timeoutMs) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    sock.on('error', () => {});
+    sock.resume();
+    sock.once('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - started);
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // A raw WebSocket over a TCP socket, for what the ws client will not do (a frame header with no
 // payload yet).
@@ -447,6 +568,29 @@ export async function rawWebSocket(server) {
   const head = await raw.readHttpHead();
   if (!/^HTTP\/1\.1 101/.test(head)) throw new Error(`raw upgrade refused: ${head}`);
   return raw;
+}
+
+export const OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
+
+// A masked client frame (RFC 6455 §5.2); `fin: false` leaves the message open for continuations.
+export function clientFrame(opcode, payload, { fin = true } = {}) {
+  const len = payload.length;
+  const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
+  const h = Buffer.alloc(2 + ext + 4);
+  h[0] = (fin ? 0x80 : 0) | opcode;
+  if (ext === 0) h[1] = 0x80 | len;
+  else if (ext === 2) {
+    h[1] = 0x80 | 126;
+    h.writeUInt16BE(len, 2);
+  } else {
+    h[1] = 0x80 | 127;
+    h.writeBigUInt64BE(BigInt(len), 2);
+  }
+  const mask = crypto.randomBytes(4);
+  mask.copy(h, 2 + ext);
+  const masked = Buffer.from(payload);
+  for (let i = 0; i < len; i++) masked[i] ^= mask[i & 3];
+  return Buffer.concat([h, masked]);
 }
 
 export class RawWs {
@@ -533,23 +677,30 @@ export class RawWs {
 
   // A masked client text frame.
   writeText(text) {
+    this.sock.write(clientFrame(OPCODE.text, Buffer.from(text, 'utf8')));
+  }
+
+  // One text message cut into frames of `size` bytes (the first a text frame, the rest
+  // continuation frames), written at once; `ping`: a ping frame after the first fragment.
+  writeFragmented(text, size, { ping = false } = {}) {
     const payload = Buffer.from(text, 'utf8');
-    const len = payload.length;
-    const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
-    const h = Buffer.alloc(2 + ext + 4);
-    h[0] = 0x81;
-    if (ext === 0) h[1] = 0x80 | len;
-    else if (ext === 2) {
-      h[1] = 0x80 | 126;
-      h.writeUInt16BE(len, 2);
-    } else {
-      h[1] = 0x80 | 127;
-      h.writeBigUInt64BE(BigInt(len), 2);
+    const frames = [];
+    for (let off = 0; off < payload.length; off += size) {
+      const fin = off + size >= payload.length;
+      frames.push(clientFrame(off === 0 ? OPCODE.text : OPCODE.continuation, payload.subarray(off, off + size), { fin }));
+      if (ping && off === 0) frames.push(clientFrame(OPCODE.ping, Buffer.from('mid-message')));
     }
-    const mask = crypto.randomBytes(4);
-    mask.copy(h, 2 + ext);
-    for (let i = 0; i < len; i++) payload[i] ^= mask[i & 3];
-    this.sock.write(Buffer.concat([h, payload]));
+    this.sock.write(Buffer.concat(frames));
+  }
+
+  // The next text frame's JSON, skipping control frames; undefined when the socket ended.
+  async readJson(timeoutMs = STEP_TIMEOUT_MS) {
+    for (;;) {
+      const f = await this.readFrame(timeoutMs);
+      if (!f) return undefined;
+      if (f.opcode === OPCODE.text) return JSON.parse(f.payload.toString('utf8'));
+      if (f.opcode === OPCODE.close) return undefined;
+    }
   }
 
   // Resolves once the TCP connection is closed by either side (or after timeoutMs with false).

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { getJson, isError, makeShare, scenario } from './harness.mjs';
+import { assertServes, getJson, isError, makeShare, scenario } from './harness.mjs';
 
 async function swarmOf(ctx, srv, share) {
   const a = await ctx.connect(srv);
@@ -38,6 +38,7 @@ test('leave naming another peer is bad_message and that peer stays in the swarm'
     await assertMembers(srv, watcher, share, [a.peer, b.peer]);
     await a.assertNothing((m) => m.type === 'peer_left', 'a peer_left after a refused leave');
     await b.assertNothing((m) => m.type === 'left' || m.type === 'peer_left', 'a leave took effect');
+    await assertServes(srv);
   }));
 
 test('signal carrying "from" is bad_message and nothing is relayed', () =>
@@ -60,6 +61,7 @@ test('signal carrying "from" is bad_message and nothing is relayed', () =>
     const s = await a.next((m) => m.type === 'signal');
     assert.equal(s.from, c.peer);
     await assertMembers(srv, watcher, share, [a.peer, b.peer, c.peer]);
+    await assertServes(srv);
   }));
 
 test('announce and lookup with fields naming a peer are bad_message and change nothing', () =>
@@ -87,4 +89,5 @@ test('announce and lookup with fields naming a peer are bad_message and change n
       { peer: b.peer, complete: false },
     );
     await assertMembers(srv, watcher, share, [a.peer, b.peer]);
+    await assertServes(srv);
   }));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { getJson, isError, makeShare, scenario } from './harness.mjs';
+import { assertServes, getJson, isError, makeShare, scenario } from './harness.mjs';
 
 const isSignal = (kind) => (m) => m.type === 'signal' && m.kind === kind;
 
@@ -223,6 +223,7 @@ test('signals are relayed only inside a common swarm, to another member, within 
 
     // Every error left the connections open.
     for (const cl of [a, b, c]) await cl.barrier();
+    await assertServes(srv);
   }));
 
 test('a signal with an unknown kind is refused with bad_message', () =>
@@ -238,4 +239,5 @@ test('a signal with an unknown kind is refused with bad_message', () =>
     const r2 = await b.request({ type: 'signal', id: 31, resource: share.id, to: a.peer, kind: 'offer' });
     assert.ok(isError(r2, 'bad_message', 31), `missing data: ${JSON.stringify(r2)}`);
     await a.assertNothing((m) => m.type === 'signal', 'a refused signal relayed');
+    await assertServes(srv);
   }));

@@ -43,7 +43,13 @@ public:
         std::size_t size = 0;  // members after the join
     };
     // Adds `peer` to the swarm of `resource` (creating it with `info`), or updates its flag.
+    // Refused with the error admits() gives.
     join_result join(const peer_id& peer, const resource_id& resource, bool complete, const swarm_info& info);
+
+    // What join() would answer about the limits, without changing anything: ok for a member (a
+    // re-announce), too_many_swarms past limits::max_swarms for the peer, swarm_full when the swarm
+    // has limits::max_swarm_size members. Lets a caller refuse before doing costly work (storing).
+    errc admits(const peer_id& peer, const resource_id& resource) const;
 
     struct leave_result {
         bool was_member = false;

@@ -53,6 +53,11 @@ public:
         bool created = false;
         outbox out;             // peer_joined pushes
     };
+    // Whether announce() would let `peer` into the swarm as the swarms are now (errc::ok, or the
+    // limit it breaks), so a refused announce is answered before its metadata is stored. announce()
+    // checks again: the answer may change in between.
+    errc admits(const peer_id& peer, const resource_id& resource) const;
+
     // `info` describes the share when the swarm has to be created.
     announce_result announce(const peer_id& peer, const resource_id& resource, bool complete, const swarm_info& info);
 

@@ -58,6 +58,19 @@ public:
     virtual void check() = 0;
 };
 
+// What the server does with a share a client announces or uploads, over any store.
+//
+// Stores verified metadata; true when the share is new. A share the store already has counts as
+// stored even when raising its last_seen fails (a full disk refuses every write): nothing new has
+// to be written for it, so a client re-announcing it is not refused. Throws store_error when a new
+// share cannot be stored.
+bool store_share(resource_store& store, const resource_id& id, std::string_view metadata, std::int64_t now);
+
+// The stored share, with last_seen raised to now on a best-effort basis: a failed raise is logged,
+// not thrown (the share is served all the same, and last_seen is raised again when its swarm
+// empties). std::nullopt when unknown; throws store_error when the share cannot be read.
+std::optional<resource_record> load_share(resource_store& store, const resource_id& id, std::int64_t now);
+
 // Opens (creating if needed) the SQLite database at `path`.
 std::unique_ptr<resource_store> make_sqlite_store(const std::filesystem::path& path);
 

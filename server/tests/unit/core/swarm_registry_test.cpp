@@ -233,6 +233,24 @@ TEST_F(swarm_registry_test, join_into_a_full_swarm_is_swarm_full_and_changes_not
     expect_consistent({1, 2, 3}, {7});
 }
 
+TEST_F(swarm_registry_test, admits_answers_what_join_would_and_changes_nothing) {
+    lim.max_swarms = 2;
+    lim.max_swarm_size = 2;
+    join(1, 7);
+    join(2, 7);
+    join(1, 8);
+    EXPECT_EQ(reg.admits(peer(1), resource(7)), errc::ok) << "a member re-announcing";
+    EXPECT_EQ(reg.admits(peer(1), resource(9)), errc::too_many_swarms);
+    EXPECT_EQ(reg.admits(peer(3), resource(7)), errc::swarm_full);
+    EXPECT_EQ(reg.admits(peer(3), resource(9)), errc::ok) << "a new swarm";
+    EXPECT_EQ(reg.admits(peer(99), resource(9)), errc::internal) << "a peer never added";
+    EXPECT_FALSE(reg.is_active(resource(9)));
+    EXPECT_EQ(reg.swarm_count(), 2u);
+    EXPECT_EQ(join(1, 9).error, reg.admits(peer(1), resource(9)));
+    EXPECT_EQ(join(3, 7).error, reg.admits(peer(3), resource(7)));
+    expect_consistent({1, 2, 3}, {7, 8, 9});
+}
+
 TEST_F(swarm_registry_test, member_of_a_full_swarm_may_re_announce) {
     lim.max_swarm_size = 2;
     join(1, 7);

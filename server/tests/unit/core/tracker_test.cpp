@@ -127,6 +127,17 @@ TEST_F(tracker_test, refused_announce_reports_the_error_and_pushes_nothing) {
     EXPECT_EQ(t.holders(resource(3)).holders, 1u);
 }
 
+TEST_F(tracker_test, admits_tells_in_advance_whether_an_announce_would_be_refused) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(a, 2);
+    EXPECT_EQ(t.admits(a, resource(3)), errc::too_many_swarms);  // max_swarms is 2
+    EXPECT_EQ(t.admits(a, resource(1)), errc::ok) << "re-announcing a swarm it is in";
+    EXPECT_EQ(t.admits(b, resource(3)), errc::ok);
+    EXPECT_FALSE(t.is_active(resource(3))) << "admits changes nothing";
+    EXPECT_EQ(t.stats().memberships, 2u);
+}
+
 // --- lookup ---
 
 TEST_F(tracker_test, lookup_of_an_inactive_share_is_not_active) {

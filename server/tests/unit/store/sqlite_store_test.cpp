@@ -1,41 +1,20 @@
-// Covers store/sqlite_store: the resource_store contract on a fresh file per test, persistence across reopening, and open failures.
+// Covers store/sqlite_store: the resource_store contract on a fresh file per test, persistence across reopening, and open failures with their reasons.
 #include "peershare/store/resource_store.hpp"
 
 #include "store/store_contract.hpp"
+#include "store/temp_dir.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <stdexcept>
 
 namespace peershare::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh directory under the system's temp directory, removed with everything in it.
-class temp_dir {
-public:
-    temp_dir() {
-        std::string pattern = (fs::temp_directory_path() / "peershare-unit-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
-        path_ = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // A SQLite store on a database file of its own, deleted when the store is.
 class temp_sqlite_store final : public resource_store {
@@ -129,6 +108,7 @@ TEST(sqlite_store, open_below_a_regular_file_throws_store_error) {
         FAIL() << "opened a database below a regular file";
     } catch (const store_error& e) {
         EXPECT_NE(std::string(e.what()).find(not_a_dir.string()), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("(Not a directory)"), std::string::npos) << "the system's reason: " << e.what();
     }
 }
 
