@@ -9,22 +9,18 @@ packages=(g++ cmake make ccache pkg-config libboost-dev libssl-dev libsqlite3-de
           libgtest-dev nodejs npm)
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   packages+=(chromium coturn)  # end-to-end tests drive Debian's Chromium; TURN tests run coturn
+  packages+=(clang libclang-rt-14-dev)  # the fuzz targets: clang with libFuzzer and the sanitizers
 fi
 
-missing=()
+wanted=()
 for p in "${packages[@]}"; do
   # nodejs/npm may come from outside Debian (a newer Node): accept a working command instead.
   if [[ "$p" == nodejs ]] && command -v node >/dev/null; then continue; fi
   if [[ "$p" == npm ]] && command -v npm >/dev/null; then continue; fi
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  wanted+=("$p")
 done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source scripts/lib/packages.sh
+install_missing_packages "${wanted[@]}"
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if ((node_major < 20)); then
