@@ -3,6 +3,9 @@
 
 #include "peershare/core/metadata.hpp"
 
+#include <iterator>
+#include <set>
+
 namespace {
 using namespace peershare::metadata;
 using peershare::fuzz::check;
@@ -24,10 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(bytes.size() <= max_metadata_bytes, "accepted metadata is within max_metadata_bytes");
     check(check_name(s.name).empty(), "an accepted name obeys the name rules");
     check(!s.files.empty() && s.files.size() <= max_files, "an accepted share has 1..max_files files");
+    std::set<std::string_view> paths;
     for (const auto& f : s.files) {
         check(check_path(f.path).empty(), "an accepted path obeys the path rules");
         check(f.size <= max_file_size, "an accepted file is at most 2^53 - 1 bytes");
+        check(paths.insert(f.path).second, "no two accepted files have the same path");
     }
+    // In sorted order, the paths that start with a given path follow it directly.
+    for (auto it = paths.begin(); it != paths.end(); ++it)
+        for (auto next = std::next(it); next != paths.end() && next->starts_with(*it); ++next)
+            check((*next)[it->size()] != '/', "no accepted path is a directory of another");
     const auto total = s.total_size();
     check(total <= max_total_size, "an accepted share is at most 512 GiB");
     check(s.piece_size == piece_size_for(total), "an accepted piece size follows the piece size rule");

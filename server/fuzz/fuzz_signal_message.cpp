@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
+#include <set>
+#include <string>
 
 namespace {
 
@@ -36,6 +39,22 @@ void check_id_echo(const json& reply, const json& message) {
     bool sent = message.is_object() && message.contains("id");
     check(reply.contains("id") == sent, "a reply carries an id exactly when the message had one");
     if (sent) check(reply["id"] == message["id"], "a reply's id equals the message's id");
+}
+
+// What protocol.md §2.2 lets each message hold; anything else must have been refused.
+void check_fields(const client_message& m, const json& message) {
+    static const std::map<client_type, std::set<std::string>> allowed{
+        {client_type::announce, {"type", "id", "resource", "complete", "metadata"}},
+        {client_type::lookup, {"type", "id", "resource"}},
+        {client_type::leave, {"type", "id", "resource"}},
+        {client_type::signal, {"type", "id", "resource", "to", "kind", "data"}},
+        {client_type::ice, {"type", "id"}},
+    };
+    const client_type type = type_of(m.payload);
+    check(message["type"] == name_of(type), "an accepted message has the type it names");
+    for (const auto& [key, value] : message.items())
+        check(allowed.at(type).contains(key), "an accepted message holds only the fields of its type");
+    if (type == client_type::announce) check(message["complete"].is_boolean(), "an announce says whether it is complete");
 }
 
 void check_replies(const client_message& m, const json& message) {
@@ -81,6 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto* m = std::get_if<client_message>(&result)) {
         check(valid_json && message.is_object(), "only a JSON object parses");
         check(depth <= lim.max_json_depth, "only JSON within the depth limit parses");
+        check_fields(*m, message);
         check_replies(*m, message);
     } else {
         const auto& f = std::get<parse_failure>(result);
