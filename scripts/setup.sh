@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing peershare needs on Debian 12, skipping what is already there:
-# Debian packages (compiler, Boost, SQLite, OpenSSL, ...) and the npm packages of package-lock.json.
+# Debian packages (compiler, Boost, SQLite, OpenSSL, ...), the npm packages of package-lock.json and,
+# with the test tools, the load benchmark's baseline (bench/baseline).
 # Usage: scripts/setup.sh [--with-test-tools]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,22 +12,18 @@ if [[ "${1:-}" == "--with-test-tools" ]]; then
   # End-to-end tests drive Debian's Chromium; TURN tests run coturn; the fault tests check the
   # database with the sqlite3 CLI (PRAGMA integrity_check).
   packages+=(chromium coturn sqlite3)
+  packages+=(clang libclang-rt-14-dev)  # the fuzz targets: clang with libFuzzer and the sanitizers
 fi
 
-missing=()
+wanted=()
 for p in "${packages[@]}"; do
   # nodejs/npm may come from outside Debian (a newer Node): accept a working command instead.
   if [[ "$p" == nodejs ]] && command -v node >/dev/null; then continue; fi
   if [[ "$p" == npm ]] && command -v npm >/dev/null; then continue; fi
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  wanted+=("$p")
 done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source scripts/lib/packages.sh
+install_missing_packages "${wanted[@]}"
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if ((node_major < 20)); then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything, and runs every test: C++ unit tests (ctest), the web
-# app's type check and unit tests (vitest), the integration tests against the real binary, and the
-# end-to-end tests in real Chromium against the real binary.
+# Installs what is missing, builds everything, and runs every test: C++ unit tests (ctest), a short
+# run of every fuzz target (with its regression cases), the web app's type check and unit tests
+# (vitest), the integration tests against the real binary, and the end-to-end tests in real
+# Chromium against the real binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
@@ -9,6 +10,9 @@ scripts/build.sh --tests
 
 echo "== C++ unit tests"
 ctest --test-dir build --output-on-failure --parallel "$(nproc)"
+
+echo "== fuzz smoke (libFuzzer, ASan/UBSan)"
+scripts/fuzz.sh --smoke
 
 echo "== web: type check and unit tests"
 npm run --silent typecheck

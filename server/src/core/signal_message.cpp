@@ -67,6 +67,9 @@ std::size_t json_nesting_depth(std::string_view text) noexcept {
 }
 
 std::variant<client_message, parse_failure> parse(std::string_view text, const limits& lim) {
+    // The JSON library takes a NUL byte for the end of its input and would accept the object before
+    // it; valid JSON never holds one (a string escapes it as \u0000).
+    if (text.find('\0') != std::string_view::npos) return fail(errc::bad_json, "the message contains a NUL byte");
     if (json_nesting_depth(text) > lim.max_json_depth) return fail(errc::bad_json, "JSON nested too deeply");
     json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) return fail(errc::bad_json, "the message is not a JSON object");

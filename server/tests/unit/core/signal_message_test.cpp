@@ -147,6 +147,13 @@ TEST_F(signal_message, text_that_is_not_json_is_bad_json) {
     EXPECT_EQ(code_of_text(R"({"type":"lookup"} {})"), errc::bad_json);
 }
 
+TEST_F(signal_message, a_nul_byte_and_what_follows_it_are_bad_json) {
+    // The JSON library would stop reading at the NUL and accept the object before it.
+    using namespace std::string_literals;
+    EXPECT_EQ(code_of_text(R"({"type":"ice"})"s + '\0' + "trailing"), errc::bad_json);
+    EXPECT_EQ(code_of_text(R"({"type":"ice"})"s + '\0'), errc::bad_json);
+}
+
 TEST_F(signal_message, json_that_is_not_an_object_is_bad_json) {
     EXPECT_EQ(code_of_text("[]"), errc::bad_json);
     EXPECT_EQ(code_of_text(R"([{"type":"lookup"}])"), errc::bad_json);
