@@ -1,5 +1,6 @@
 // Covers store/redis_store on a real redis-server started by the test: the resource_store contract,
-// stores sharing one Redis, databases and the key prefix, error replies.
+// stores sharing one Redis, databases and the key prefix, error replies, and Redis going away (stopped,
+// paused) and coming back: calls fail promptly with store_error, and the same store object recovers.
 #include "peershare/store/redis_store.hpp"
 
 #include "store/redis_server.hpp"
@@ -49,6 +50,20 @@ std::chrono::milliseconds time_failure(const std::function<void()>& fn, std::str
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start);
 }
 
+// Polls check() until it succeeds or `limit` has passed; true when it succeeded.
+bool recovers_within(resource_store& store, std::chrono::milliseconds limit) {
+    auto deadline = clock_type::now() + limit;
+    while (clock_type::now() < deadline) {
+        try {
+            store.check();
+            return true;
+        } catch (const store_error&) {
+        }
+        std::this_thread::sleep_for(20ms);  // poll interval
+    }
+    return false;
+}
+
 // Connections the server has accepted since it started (each server.command() opens one).
 long connections_received(const redis_server& server) {
     auto info = server.command({"INFO", "stats"});
@@ -56,6 +71,9 @@ long connections_received(const redis_server& server) {
     if (at == std::string::npos) return -1;
     return std::stol(info.substr(at + std::string("total_connections_received:").size()));
 }
+
+// Slack for a loaded machine on top of the store's own time limits.
+constexpr auto scheduling_slack = 1000ms;
 
 TEST(redis_store, two_stores_on_one_redis_see_each_others_writes) {
     redis_server server;
@@ -134,12 +152,72 @@ TEST(redis_store, an_error_reply_throws_store_error_with_redis_reason_and_the_co
     EXPECT_EQ(connections_received(server), before + 2) << "the store kept its connection (the two are the test's own)";
 }
 
+TEST(redis_store, opening_a_store_on_a_closed_port_throws_store_error_naming_the_url) {
+    redis_url url;
+    {
+        redis_server server;
+        url = server.url();
+    }  // stopped: nothing listens there now
+    std::string what;
+    auto took = time_failure([&] { make_redis_store(url); }, what);
+    EXPECT_LT(took, redis_limits::connect_timeout + scheduling_slack);
+    EXPECT_NE(what.find("redis at " + url.str() + ": cannot connect: Connection refused"), std::string::npos) << what;
+}
+
 TEST(redis_store, a_database_redis_refuses_throws_store_error_at_open) {
     redis_server server;
     std::string what;
     time_failure([&] { make_redis_store(server.url(99)); }, what);  // 16 databases by default
     EXPECT_NE(what.find("SELECT 99"), std::string::npos) << what;
     EXPECT_NE(what.find("out of range"), std::string::npos) << what;
+}
+
+TEST(redis_store, a_stopped_redis_fails_calls_promptly_and_the_same_store_recovers_when_it_is_back) {
+    redis_server server;
+    auto store = make_redis_store(server.url());
+    ASSERT_TRUE(store->put(id_a, metadata_a, 10));
+    server.stop();
+
+    // A command larger than the socket buffers, so it is still being written when the closed
+    // connection is reset: the write raises SIGPIPE, which must not end the process.
+    const std::string big(8 << 20, 'x');
+    std::string what;
+    auto took = time_failure([&] { store->put(resource_id::of_metadata(big), big, 20); }, what);
+    EXPECT_LT(took, redis_limits::connect_timeout + redis_limits::reply_timeout + scheduling_slack);
+    EXPECT_NE(what.find("redis at " + server.url().str() + ": put failed"), std::string::npos) << what;
+
+    // Within the backoff, calls fail at once, naming the last error and when the next attempt is.
+    time_failure([&] { store->check(); }, what);  // a connection attempt: refused
+    EXPECT_NE(what.find("Connection refused"), std::string::npos) << what;
+    took = time_failure([&] { store->count(); }, what);
+    EXPECT_NE(what.find("next connection attempt in"), std::string::npos) << what;
+    EXPECT_LT(took, 100ms) << "no attempt is made within the backoff";
+
+    server.start();  // same port, empty (no persistence)
+    EXPECT_TRUE(recovers_within(*store, redis_limits::max_reconnect_backoff + redis_limits::connect_timeout + scheduling_slack))
+        << "the store did not reconnect";
+    EXPECT_TRUE(store->put(id_a, metadata_a, 20));
+    EXPECT_EQ(store->get(id_a)->created, 20);
+}
+
+TEST(redis_store, a_paused_redis_fails_calls_within_the_reply_timeout_and_the_store_recovers_on_resume) {
+    redis_server server;
+    auto store = make_redis_store(server.url());
+    ASSERT_TRUE(store->put(id_a, metadata_a, 10));
+    server.pause();
+
+    std::string what;
+    auto took = time_failure([&] { store->get(id_a); }, what);
+    EXPECT_GE(took, redis_limits::reply_timeout - 50ms) << "ended by the reply timeout";
+    EXPECT_LT(took, redis_limits::reply_timeout + scheduling_slack);
+    EXPECT_NE(what.find("get failed: no reply within 1000 ms"), std::string::npos) << what;
+
+    server.resume();
+    EXPECT_TRUE(recovers_within(*store, redis_limits::max_reconnect_backoff + redis_limits::connect_timeout +
+                                            redis_limits::reply_timeout + scheduling_slack));
+    auto r = store->get(id_a);
+    ASSERT_TRUE(r.has_value()) << "the data was kept while paused";
+    EXPECT_EQ(r->metadata, metadata_a);
 }
 
 }  // namespace
