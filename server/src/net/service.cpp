@@ -6,6 +6,7 @@
 #include "peershare/core/duration.hpp"
 #include "peershare/core/log.hpp"
 #include "peershare/store/data_dir.hpp"
+#include "peershare/store/redis_store.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -25,8 +26,15 @@ service::service(const server_config& config, asio::io_context& ioc)
       files_(config.web_root),
       sweep_timer_(ioc),
       addresses_(std::make_shared<address_slots>(config.lim.max_connections_per_ip)) {
-    prepare_data_dir(config.data_dir);
-    store_ = make_sqlite_store(config.data_dir / "peershare.sqlite3");
+    if (config.redis) {
+        store_name_ = "Redis at " + config.redis->str();
+        store_ = make_redis_store(*config.redis);
+    } else {
+        auto file = config.data_dir / "peershare.sqlite3";
+        store_name_ = "SQLite in " + file.string();
+        prepare_data_dir(config.data_dir);
+        store_ = make_sqlite_store(file);
+    }
     store_->touch_all(unix_now());
     resource_count_ = store_->count();
 }
