@@ -142,6 +142,15 @@ void service::sweep_once() {
     // last_seen has one-second resolution: a share is stale once a whole grace period has passed.
     auto cutoff = now - std::max<std::int64_t>(grace_s, 1);
     try {
+        // Other instances sweep the same store and know nothing of this one's swarms: every quarter
+        // grace period, raise the last_seen of every share held here, so that none of them finds
+        // it stale. Once this instance stops, its shares are deleted a grace period later, as for
+        // any holder that left.
+        auto steady_now = std::chrono::steady_clock::now();
+        if (config_.redis && steady_now - active_refreshed_ >= config_.grace_period / 4) {
+            for (const auto& id : tracker_.active_resources()) store_->touch(id, now);
+            active_refreshed_ = steady_now;
+        }
         std::size_t deleted = 0;
         for (;;) {
             auto batch = store_->stale(cutoff, sweep_batch);

@@ -121,6 +121,8 @@ private:
     static_files files_;
     std::unique_ptr<resource_store> store_;
     std::string store_name_;
+    // When the sweep last raised last_seen of every share held here (shared stores only; store thread).
+    std::chrono::steady_clock::time_point active_refreshed_{};
     asio::thread_pool store_thread_{1};  // SQLite is used by one thread; blocking calls never run on the network
     asio::steady_timer sweep_timer_;
     std::atomic<std::int64_t> resource_count_{0};

@@ -103,3 +103,34 @@ test('a malformed --store is refused with status 2 before anything starts', asyn
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--store 'redis:\/\/127\.0\.0\.1:0': the port '0' is not a number from 1 to 65535/);
 });
+
+test('a share held through one instance is not deleted by the sweeps of another on the same Redis', () =>
+  scenario(async (ctx) => {
+    const redis = await ctx.startRedis();
+    const grace = ['--grace-period', '2s'];
+    // b first: with equal sweep intervals, its sweeps then tend to come just before a's.
+    const b = await ctx.startServer({ args: [...store(redis), ...grace] });
+    const a = await ctx.startServer({ args: [...store(redis), ...grace] });
+    const held = makeShare('held-on-a');
+    const holder = await ctx.connect(a);
+    await holder.request({ type: 'announce', resource: held.id, complete: true, metadata: held.base64 });
+
+    // Unheld shares uploaded one after the other are each deleted a grace period later; so the held
+    // share lives through two grace periods of sweeps by both instances, b knowing nothing of its swarm.
+    for (const label of ['unheld-1', 'unheld-2']) {
+      const unheld = makeShare(label);
+      assert.equal((await putMetadata(b, unheld.id, unheld.bytes)).status, 201);
+      await waitFor(`${label} to be deleted`, async () => (await getJson(b, `/api/resources/${unheld.id}`)).status === 404, {
+        timeoutMs: 15000,
+        intervalMs: 100,
+      });
+      assert.equal((await getJson(b, `/api/resources/${held.id}`)).status, 200, `held share still there after ${label} was swept`);
+    }
+
+    // Once its holder is gone, the share is deleted like any other.
+    await holder.close();
+    await waitFor('the held share to be deleted', async () => (await getJson(b, `/api/resources/${held.id}`)).status === 404, {
+      timeoutMs: 15000,
+      intervalMs: 100,
+    });
+  }));
