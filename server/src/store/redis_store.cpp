@@ -4,11 +4,13 @@
 // Client. Debian's hiredis (libhiredis-dev 0.14), through its blocking API, rather than a RESP client
 // of our own: its reply parser is the one most Redis users run, so the only protocol code here is the
 // choice of commands and the reading of their replies; its blocking context has a connect timeout and
-// a per-reply timeout, which is what the store thread needs. A connection that failed in any way (I/O
-// error, timeout, protocol error, a reply of an unexpected shape) is closed and never used again, so a
-// late reply can never be read as the answer to a later command. The next call opens a new one,
-// subject to the backoff of redis_limits (store/redis_store.hpp). An error reply (e.g. WRONGTYPE) fails
-// only its call: the connection stays in step and is kept.
+// a reply timeout, which is what the store thread needs (hiredis applies the reply timeout to each
+// read of the socket; Redis writes a reply at once, so it bounds the wait for the reply). A
+// connection that failed in any way (I/O error, timeout, protocol error, a reply of an unexpected
+// shape) is closed and never used again, so a late reply can never be read as the answer to a later
+// command. The next call opens a new one, subject to the backoff of redis_limits
+// (store/redis_store.hpp). An error reply (e.g. WRONGTYPE) fails only its call: the connection stays
+// in step and is kept.
 //
 // Data. Every key starts with the fixed prefix "peershare:", so the database may hold other data:
 //   peershare:share:<id>   hash {metadata: the canonical bytes, created: Unix seconds}
