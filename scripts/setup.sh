@@ -6,12 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake make ccache pkg-config libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
-          libgtest-dev nodejs npm)
+packages=(g++ cmake make ccache pkg-config libboost-dev libssl-dev libsqlite3-dev libhiredis-dev nlohmann-json3-dev
+          libcli11-dev libgtest-dev nodejs npm)
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # End-to-end tests drive Debian's Chromium; TURN tests run coturn; the fault tests check the
-  # database with the sqlite3 CLI (PRAGMA integrity_check).
-  packages+=(chromium coturn sqlite3)
+  # database with the sqlite3 CLI (PRAGMA integrity_check); the Redis store tests start their own
+  # redis-server.
+  packages+=(chromium coturn sqlite3 redis-server)
   packages+=(clang libclang-rt-14-dev)  # the fuzz targets: clang with libFuzzer and the sanitizers
 fi
 

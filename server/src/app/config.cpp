@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <ostream>
 #include <thread>
+#include <variant>
 
 namespace peershare {
 namespace {
@@ -110,6 +111,11 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
         ->envname("PEERSHARE_PORT")->capture_default_str();
     serve->add_option("--data-dir", data_dir, "Directory for the SQLite database (created if missing)")
         ->envname("PEERSHARE_DATA_DIR")->capture_default_str();
+    std::string store = "sqlite";
+    serve->add_option("--store", store,
+                      "Where share metadata lives: sqlite (a file in --data-dir) or redis://HOST:PORT[/DB], "
+                      "which several instances can share")
+        ->envname("PEERSHARE_STORE")->capture_default_str();
     serve->add_option("--web-root", web_root, "Serve the web app from this directory instead of the embedded copy")
         ->envname("PEERSHARE_WEB_ROOT")->check(CLI::ExistingDirectory);
     serve->add_option("--allowed-origin", c.allowed_origins,
@@ -182,6 +188,14 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     }
 
     c.data_dir = data_dir;
+    if (store != "sqlite") {
+        auto parsed = parse_redis_url(store);
+        if (auto* why = std::get_if<std::string>(&parsed)) {
+            err << "peershare: --store " << *why << " (the store is sqlite or redis://HOST:PORT[/DB])\n";
+            return {2, std::nullopt};
+        }
+        c.redis = std::get<redis_url>(std::move(parsed));
+    }
     if (!web_root.empty()) c.web_root = web_root;
     c.log_level = *log::parse_level(log_level);
     c.grace_period = *parse_duration(grace);

@@ -125,4 +125,11 @@ std::vector<member_view> swarm_registry::sample(const resource_id& resource, con
     return out;
 }
 
+std::vector<resource_id> swarm_registry::active() const {
+    std::vector<resource_id> out;
+    out.reserve(swarms_.size());
+    for (const auto& [id, s] : swarms_) out.push_back(id);
+    return out;
+}
+
 }  // namespace peershare

@@ -40,6 +40,11 @@ bool tracker::is_active(const resource_id& resource) const {
     return swarms_.is_active(resource);
 }
 
+std::vector<resource_id> tracker::active_resources() const {
+    std::lock_guard lock(mutex_);
+    return swarms_.active();
+}
+
 std::optional<swarm_info> tracker::active_info(const resource_id& resource) const {
     std::lock_guard lock(mutex_);
     if (const auto* info = swarms_.info(resource)) return *info;

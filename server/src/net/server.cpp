@@ -65,9 +65,10 @@ int run_server(const server_config& given) {
     try {
         svc = std::make_unique<service>(config, ioc);
     } catch (const std::exception& e) {
-        // Name the data directory once: most store errors already do.
+        // Name the data directory or Redis once: most store errors already do.
         std::string why = e.what();
-        if (why.find(config.data_dir.string()) == std::string::npos) why = " in " + config.data_dir.string() + ": " + why;
+        std::string where = config.redis ? config.redis->str() : config.data_dir.string();
+        if (why.find(where) == std::string::npos) why = " in " + where + ": " + why;
         else why = ": " + why;
         PS_LOG(error, "cannot open the store" << why);
         return 1;
@@ -101,7 +102,7 @@ int run_server(const server_config& given) {
 
     if (config.web_root) PS_LOG(info, "serving the web app from " << config.web_root->string());
     else if (svc->files().embedded_count() == 0) PS_LOG(warn, "this build has no embedded web app; use --web-root");
-    PS_LOG(info, "data in " << config.data_dir.string() << ", " << svc->resource_count().load() << " share(s) stored");
+    PS_LOG(info, "store: " << svc->store_name() << ", " << svc->resource_count().load() << " share(s) stored");
     if (stun) PS_LOG(info, "STUN responder on udp port " << config.stun_port);
     if (!config.turn_urls.empty())
         PS_LOG(info, "TURN: " << config.turn_urls.size() << " URL(s), credentials valid " << format_duration(config.turn_ttl)

@@ -6,6 +6,7 @@
 #include "peershare/core/duration.hpp"
 #include "peershare/core/log.hpp"
 #include "peershare/store/data_dir.hpp"
+#include "peershare/store/redis_store.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -25,8 +26,15 @@ service::service(const server_config& config, asio::io_context& ioc)
       files_(config.web_root),
       sweep_timer_(ioc),
       addresses_(std::make_shared<address_slots>(config.lim.max_connections_per_ip)) {
-    prepare_data_dir(config.data_dir);
-    store_ = make_sqlite_store(config.data_dir / "peershare.sqlite3");
+    if (config.redis) {
+        store_name_ = "Redis at " + config.redis->str();
+        store_ = make_redis_store(*config.redis);
+    } else {
+        auto file = config.data_dir / "peershare.sqlite3";
+        store_name_ = "SQLite in " + file.string();
+        prepare_data_dir(config.data_dir);
+        store_ = make_sqlite_store(file);
+    }
     store_->touch_all(unix_now());
     resource_count_ = store_->count();
 }
@@ -134,6 +142,15 @@ void service::sweep_once() {
     // last_seen has one-second resolution: a share is stale once a whole grace period has passed.
     auto cutoff = now - std::max<std::int64_t>(grace_s, 1);
     try {
+        // Other instances sweep the same store and know nothing of this one's swarms: every quarter
+        // grace period, raise the last_seen of every share held here, so that none of them finds
+        // it stale. Once this instance stops, its shares are deleted a grace period later, as for
+        // any holder that left.
+        auto steady_now = std::chrono::steady_clock::now();
+        if (config_.redis && steady_now - active_refreshed_ >= config_.grace_period / 4) {
+            for (const auto& id : tracker_.active_resources()) store_->touch(id, now);
+            active_refreshed_ = steady_now;
+        }
         std::size_t deleted = 0;
         for (;;) {
             auto batch = store_->stale(cutoff, sweep_batch);

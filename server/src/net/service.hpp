@@ -98,6 +98,8 @@ public:
     bool origin_allowed(std::string_view origin, std::string_view host) const;
 
     std::atomic<std::int64_t>& resource_count() noexcept { return resource_count_; }
+    // Which store holds share metadata, for the log: "SQLite in <file>" or "Redis at <url>".
+    const std::string& store_name() const noexcept { return store_name_; }
     std::int64_t uptime_seconds() const;
 
     // Starts the periodic sweep of shares past their grace period.
@@ -118,6 +120,9 @@ private:
     peershare::metrics metrics_;
     static_files files_;
     std::unique_ptr<resource_store> store_;
+    std::string store_name_;
+    // When the sweep last raised last_seen of every share held here (shared stores only; store thread).
+    std::chrono::steady_clock::time_point active_refreshed_{};
     asio::thread_pool store_thread_{1};  // SQLite is used by one thread; blocking calls never run on the network
     asio::steady_timer sweep_timer_;
     std::atomic<std::int64_t> resource_count_{0};

@@ -204,6 +204,85 @@ export class ServerProcess {
   }
 }
 
+// A redis-server of the test's own on a free loopback port, without persistence, stopped by its pid
+// (docs/architecture.md, Redis). A missing redis-server fails the test, saying how to install it.
+export class RedisProcess {
+  constructor(dir) {
+    this.dir = dir;
+    this.port = undefined;
+    this.log = '';
+    this.exit = undefined;
+  }
+
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  // Starts it (on the port it had, after a stop) and resolves once it answers PING.
+  async start() {
+    if (this.port === undefined) this.port = await freeTcpPort();
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--dir', this.dir, '--daemonize', 'no', '--logfile', ''];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.exit = undefined;
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => resolve((this.exit = { code, signal })));
+      child.on('error', (error) => resolve((this.exit = { code: null, signal: null, error })));
+    });
+    child.stdout.on('data', (d) => (this.log += d));
+    child.stderr.on('data', (d) => (this.log += d));
+    await waitFor(`redis-server on port ${this.port} to answer PING`, async () => {
+      if (this.exit?.error?.code === 'ENOENT') {
+        throw new Error("redis-server is not installed: install it with 'apt-get install redis-server' (scripts/setup.sh --with-test-tools does)");
+      }
+      if (this.exit) throw new Error(`redis-server exited at start (${JSON.stringify(this.exit)}): ${this.log}`);
+      return (await redisCommand(this.port, 'PING')) === '+PONG';
+    }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 20 });
+    return this;
+  }
+
+  // SIGTERM, and resolves once it has exited (and so no longer listens).
+  async stop() {
+    if (!this.child || this.exit) return;
+    this.child.kill('SIGCONT');
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+// A TCP port nothing listens on right now (the system's pick; closed again before it is returned).
+export async function freeTcpPort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+// Sends one inline command to the Redis on `port`; resolves the first line of the reply
+// ("+PONG", ":1", "-ERR ..."), or undefined when nothing answers.
+function redisCommand(port, command) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    const done = (v) => {
+      socket.destroy();
+      resolve(v);
+    };
+    socket.setTimeout(1000, () => done(undefined));
+    socket.on('error', () => done(undefined));
+    socket.on('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (d) => {
+      data += d;
+      const end = data.indexOf('\r\n');
+      if (end >= 0) done(data.slice(0, end));
+    });
+  });
+}
+
 // Runs the binary with `args` to its end (a command that is expected to exit, or a server that
 // must refuse to start); resolves {code, signal, stdout, stderr}. The working directory is outside
 // the repo: a binary that wrongly starts serving must not leave a data dir there.
@@ -260,6 +339,15 @@ class Scenario {
     this.clients = [];
     this.dirs = [];
     this.mounts = [];
+    this.redises = [];
+  }
+
+  // Starts a redis-server of its own; stopped at cleanup after the servers.
+  async startRedis() {
+    const redis = new RedisProcess(await this.tempDir());
+    this.redises.push(redis);
+    await redis.start();
+    return redis;
   }
 
   async tempDir() {
@@ -311,6 +399,7 @@ class Scenario {
   async cleanup() {
     for (const c of this.clients) c.terminate();
     await Promise.all(this.servers.map((s) => s.stop().catch(() => {})));
+    await Promise.all(this.redises.map((r) => r.stop().catch(() => {})));
     for (const dir of this.mounts) {
       // Lazily if something still holds it, so the test run never leaves a mount behind.
       await execFileAsync('umount', [dir]).catch(() => execFileAsync('umount', ['-l', dir]).catch(() => {}));

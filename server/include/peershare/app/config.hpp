@@ -4,6 +4,7 @@
 
 #include "peershare/core/limits.hpp"
 #include "peershare/core/log.hpp"
+#include "peershare/store/redis_url.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -18,7 +19,10 @@ namespace peershare {
 struct server_config {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;  // 0: the system picks one (logged at start)
-    std::filesystem::path data_dir = "peershare-data";
+    std::filesystem::path data_dir = "peershare-data";  // where the SQLite store lives
+    // --store redis://...: share metadata lives in this Redis, shared by every instance using it;
+    // empty: SQLite in data_dir (the default).
+    std::optional<redis_url> redis;
     std::optional<std::filesystem::path> web_root;  // serve the web app from here, not the embedded copy
     std::vector<std::string> allowed_origins;       // besides the server's own origin
     std::vector<std::string> stun_servers;          // "stun:host:port" URLs handed to clients in `welcome`

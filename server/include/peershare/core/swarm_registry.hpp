@@ -67,6 +67,7 @@ public:
     bool has_peer(const peer_id& peer) const { return peers_.contains(peer); }
     bool is_member(const peer_id& peer, const resource_id& resource) const;
     bool is_active(const resource_id& resource) const { return swarms_.contains(resource); }
+    std::vector<resource_id> active() const;  // every share with a swarm, in no particular order
     const swarm_info* info(const resource_id& resource) const;
     std::size_t size(const resource_id& resource) const;
     std::size_t complete_count(const resource_id& resource) const;

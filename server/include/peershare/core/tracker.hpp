@@ -45,6 +45,7 @@ public:
     disconnect_result disconnect(const peer_id& peer);
 
     bool is_active(const resource_id& resource) const;
+    std::vector<resource_id> active_resources() const;  // every share with a swarm here
     std::optional<swarm_info> active_info(const resource_id& resource) const;
 
     struct announce_result {

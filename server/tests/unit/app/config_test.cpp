@@ -22,7 +22,7 @@ const char* const env_names[] = {
     "PEERSHARE_GRACE_PERIOD",  "PEERSHARE_THREADS",       "PEERSHARE_MAX_MESSAGE_BYTES",
     "PEERSHARE_MAX_SWARMS",    "PEERSHARE_MAX_SWARM_SIZE", "PEERSHARE_MAX_LOOKUP_PEERS",
     "PEERSHARE_MESSAGES_PER_SECOND", "PEERSHARE_MESSAGE_BURST", "PEERSHARE_MAX_CONNECTIONS_PER_IP",
-    "PEERSHARE_HANDSHAKE_TIMEOUT",   "PEERSHARE_IDLE_TIMEOUT",
+    "PEERSHARE_HANDSHAKE_TIMEOUT",   "PEERSHARE_IDLE_TIMEOUT",   "PEERSHARE_STORE",
 };
 
 struct run_result {
@@ -82,6 +82,7 @@ TEST_F(config_test, serve_without_flags_uses_the_defaults) {
     EXPECT_EQ(c.host, "127.0.0.1");
     EXPECT_EQ(c.port, 8080);
     EXPECT_EQ(c.data_dir, std::filesystem::path("peershare-data"));
+    EXPECT_FALSE(c.redis.has_value()) << "SQLite is the default store";
     EXPECT_FALSE(c.web_root.has_value());
     EXPECT_TRUE(c.allowed_origins.empty());
     EXPECT_EQ(c.log_level, log::level::info);
@@ -125,6 +126,34 @@ TEST_F(config_test, flags_set_every_field) {
     EXPECT_EQ(c.lim.max_connections_per_ip, 3u);
     EXPECT_EQ(c.lim.handshake_timeout, 500ms);
     EXPECT_EQ(c.lim.idle_timeout, 30s);
+}
+
+TEST_F(config_test, store_takes_a_redis_url_and_keeps_the_data_dir) {
+    auto c = serve({"--store", "redis://10.0.0.5:6380/2", "--data-dir", "/srv/ps"});
+    ASSERT_TRUE(c.redis.has_value());
+    EXPECT_EQ(c.redis->host, "10.0.0.5");
+    EXPECT_EQ(c.redis->port, 6380);
+    EXPECT_EQ(c.redis->db, 2);
+    EXPECT_EQ(c.data_dir, std::filesystem::path("/srv/ps"));
+    EXPECT_FALSE(serve({"--store", "sqlite"}).redis.has_value()) << "sqlite can be named explicitly";
+}
+
+TEST_F(config_test, store_is_read_from_the_environment) {
+    set_env("PEERSHARE_STORE", "redis://cache.internal");
+    auto c = serve();
+    ASSERT_TRUE(c.redis.has_value());
+    EXPECT_EQ(c.redis->str(), "redis://cache.internal:6379/0");
+}
+
+TEST_F(config_test, store_that_is_neither_sqlite_nor_a_redis_url_is_refused_naming_the_problem) {
+    auto scheme = refuse({"--store", "postgres://db:5432"});
+    EXPECT_EQ(scheme.cl.exit_code, 2);
+    EXPECT_NE(scheme.err.find("--store 'postgres://db:5432' is not a URL like redis://HOST:PORT/DB"), std::string::npos)
+        << scheme.err;
+    EXPECT_NE(refuse({"--store", "redis://h:0"}).err.find("the port '0' is not a number from 1 to 65535"), std::string::npos);
+    EXPECT_NE(refuse({"--store", "redis://h:6379/x"}).err.find("the database 'x'"), std::string::npos);
+    set_env("PEERSHARE_STORE", "redis://h:99999");
+    EXPECT_NE(refuse({}).err.find("99999"), std::string::npos);
 }
 
 TEST_F(config_test, port_zero_is_accepted_to_let_the_system_pick) {

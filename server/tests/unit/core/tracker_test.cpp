@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace peershare {
@@ -305,6 +306,20 @@ TEST_F(tracker_test, leave_of_the_last_member_reports_emptied) {
     EXPECT_TRUE(r.out.empty());
     EXPECT_FALSE(t.is_active(resource(1)));
     EXPECT_FALSE(t.active_info(resource(1)));
+}
+
+TEST_F(tracker_test, active_resources_lists_every_swarm_until_it_empties) {
+    EXPECT_TRUE(t.active_resources().empty());
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(a, 2);
+    announce(b, 2);
+    auto listed = t.active_resources();
+    std::sort(listed.begin(), listed.end());
+    EXPECT_EQ(listed, (std::vector{resource(1), resource(2)}));
+    t.leave(a, resource(2));
+    t.disconnect(a);
+    EXPECT_EQ(t.active_resources(), std::vector{resource(2)}) << "b still holds 2";
 }
 
 TEST_F(tracker_test, leave_of_a_swarm_one_is_not_in_is_not_in_swarm) {
