@@ -103,7 +103,7 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     std::string grace = format_duration(c.grace_period);
     std::string handshake = format_duration(c.lim.handshake_timeout), idle = format_duration(c.lim.idle_timeout);
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    std::string io_model = "shared";
+    std::string io_model = "per-thread";
 
     auto* serve = app.add_subcommand("serve", "Run the server (web app, tracker, signaling relay) in the foreground.");
     serve->add_option("--host", c.host, "Address to listen on")->envname("PEERSHARE_HOST")->capture_default_str();

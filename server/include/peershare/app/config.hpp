@@ -40,10 +40,11 @@ struct server_config {
     // night offline does not kill a link.
     std::chrono::milliseconds grace_period{std::chrono::hours(24)};
     unsigned threads = 1;  // network threads
-    // How the network threads share connections: one io_context run by every thread (connections
-    // on strands), or one io_context per thread with connections spread over them.
+    // How the network threads share connections: one io_context per thread with connections
+    // spread over them (the default: faster in bench/RESULTS.md), or one io_context run by every
+    // thread (connections on strands).
     enum class io_model { shared, per_thread };
-    io_model io = io_model::shared;
+    io_model io = io_model::per_thread;
     limits lim;
 
     // How often the store is swept for shares past the grace period.

@@ -88,7 +88,7 @@ TEST_F(config_test, serve_without_flags_uses_the_defaults) {
     EXPECT_EQ(c.log_level, log::level::info);
     EXPECT_EQ(c.grace_period, 24h);
     EXPECT_EQ(c.threads, std::max(1u, std::thread::hardware_concurrency()));
-    EXPECT_EQ(c.io, server_config::io_model::shared);
+    EXPECT_EQ(c.io, server_config::io_model::per_thread);
     EXPECT_EQ(c.lim.max_message_bytes, l.max_message_bytes);
     EXPECT_EQ(c.lim.max_swarms, l.max_swarms);
     EXPECT_EQ(c.lim.max_swarm_size, l.max_swarm_size);
@@ -105,7 +105,7 @@ TEST_F(config_test, serve_without_flags_uses_the_defaults) {
 TEST_F(config_test, flags_set_every_field) {
     auto web = std::filesystem::temp_directory_path();
     auto c = serve({"--host", "0.0.0.0", "--port", "9000", "--data-dir", "/var/lib/peershare", "--web-root", web.string(),
-                    "--log-level", "debug", "--grace-period", "7d", "--threads", "3", "--io-model", "per-thread", "--max-message-bytes", "2048",
+                    "--log-level", "debug", "--grace-period", "7d", "--threads", "3", "--io-model", "shared", "--max-message-bytes", "2048",
                     "--max-swarms", "10", "--max-swarm-size", "5", "--max-lookup-peers", "7", "--messages-per-second",
                     "5.5", "--message-burst", "20", "--max-connections-per-ip", "3", "--handshake-timeout", "500ms",
                     "--idle-timeout", "30s"});
@@ -116,7 +116,7 @@ TEST_F(config_test, flags_set_every_field) {
     EXPECT_EQ(c.log_level, log::level::debug);
     EXPECT_EQ(c.grace_period, 7 * 24h);
     EXPECT_EQ(c.threads, 3u);
-    EXPECT_EQ(c.io, server_config::io_model::per_thread);
+    EXPECT_EQ(c.io, server_config::io_model::shared);
     EXPECT_EQ(c.lim.max_message_bytes, 2048u);
     EXPECT_EQ(c.lim.max_swarms, 10u);
     EXPECT_EQ(c.lim.max_swarm_size, 5u);
