@@ -1,6 +1,8 @@
 // Swarm membership bookkeeping.
 #include "peershare/core/swarm_registry.hpp"
 
+#include "peershare/core/cluster.hpp"
+
 #include <algorithm>
 #include <cassert>
 
@@ -106,22 +108,19 @@ std::vector<peer_id> swarm_registry::members(const resource_id& resource, const 
 
 std::vector<member_view> swarm_registry::sample(const resource_id& resource, const peer_id& except, std::size_t max,
                                                 std::mt19937_64& rng) const {
-    std::vector<member_view> complete, partial;
     auto it = swarms_.find(resource);
     if (it == swarms_.end()) return {};
-    for (const auto& [p, is_complete] : it->second.members) {
-        if (p == except) continue;
-        (is_complete ? complete : partial).push_back({p, is_complete});
-    }
-    std::shuffle(complete.begin(), complete.end(), rng);
-    std::shuffle(partial.begin(), partial.end(), rng);
-    std::vector<member_view> out;
-    out.reserve(std::min(max, complete.size() + partial.size()));
-    for (auto* group : {&complete, &partial})
-        for (auto& m : *group) {
-            if (out.size() == max) return out;
-            out.push_back(std::move(m));
-        }
+    std::vector<member_view> all;
+    all.reserve(it->second.members.size());
+    for (const auto& [p, complete] : it->second.members) all.push_back({p, complete});
+    return cluster::sample(std::move(all), except, max, rng);
+}
+
+std::vector<cluster::membership> swarm_registry::memberships() const {
+    std::vector<cluster::membership> out;
+    out.reserve(memberships_);
+    for (const auto& [id, s] : swarms_)
+        for (const auto& [p, complete] : s.members) out.push_back({id, p, complete});
     return out;
 }
 

@@ -31,6 +31,7 @@ tracker::disconnect_result tracker::disconnect(const peer_id& peer) {
         auto text = std::make_shared<const std::string>(signaling::write_peer_left(r, peer));
         push_to_members(result.out, r, peer, text, server_type::peer_left);
     }
+    result.left = std::move(removal.left);
     result.emptied = std::move(removal.emptied);
     return result;
 }
@@ -38,6 +39,11 @@ tracker::disconnect_result tracker::disconnect(const peer_id& peer) {
 bool tracker::is_active(const resource_id& resource) const {
     std::lock_guard lock(mutex_);
     return swarms_.is_active(resource);
+}
+
+bool tracker::is_member(const peer_id& peer, const resource_id& resource) const {
+    std::lock_guard lock(mutex_);
+    return swarms_.is_member(peer, resource);
 }
 
 std::vector<resource_id> tracker::active_resources() const {
@@ -100,23 +106,50 @@ tracker::leave_result tracker::leave(const peer_id& peer, const resource_id& res
     return result;
 }
 
-tracker::relay_result tracker::relay(const peer_id& from, const signaling::signal& message, clock::time_point now) {
+tracker::relay_result tracker::relay(const peer_id& from, const signaling::signal& message, clock::time_point now,
+                                     bool remote_allowed) {
     relay_result result;
     std::lock_guard lock(mutex_);
     if (!swarms_.is_member(from, message.resource)) {
         result.error = errc::not_in_swarm;
         return result;
     }
-    if (message.to == from || !swarms_.is_member(message.to, message.resource)) {
+    bool local = swarms_.is_member(message.to, message.resource);
+    if (message.to == from || (!local && !remote_allowed)) {
         result.error = errc::unknown_peer;
         return result;
     }
     result.error = sessions_.on_message(from, message.to, message.resource, message.kind, now);
     if (result.error != errc::ok) return result;
-    auto text = std::make_shared<const std::string>(
-        signaling::write_signal(message.resource, from, message.kind, message.data_json));
-    result.out.push_back({message.to, std::move(text), server_type::signal});
+    auto text = signaling::write_signal(message.resource, from, message.kind, message.data_json);
+    if (local)
+        result.out.push_back({message.to, std::make_shared<const std::string>(std::move(text)), server_type::signal});
+    else
+        result.remote = cluster::signal_envelope{message.resource, from, message.to, message.kind, std::move(text)};
     return result;
+}
+
+outbox tracker::from_instance(const cluster::envelope& message, clock::time_point now) {
+    outbox out;
+    std::lock_guard lock(mutex_);
+    if (const auto* s = std::get_if<cluster::signal_envelope>(&message)) {
+        if (!swarms_.is_member(s->to, s->resource)) return out;
+        if (sessions_.on_message(s->from, s->to, s->resource, s->kind, now) != errc::ok) return out;
+        out.push_back({s->to, std::make_shared<const std::string>(s->text), server_type::signal});
+    } else if (const auto* j = std::get_if<cluster::joined_envelope>(&message)) {
+        auto text = std::make_shared<const std::string>(signaling::write_peer_joined(j->resource, j->peer, j->complete));
+        push_to_members(out, j->resource, j->peer, text, server_type::peer_joined);
+    } else {
+        const auto& l = std::get<cluster::left_envelope>(message);
+        auto text = std::make_shared<const std::string>(signaling::write_peer_left(l.resource, l.peer));
+        push_to_members(out, l.resource, l.peer, text, server_type::peer_left);
+    }
+    return out;
+}
+
+std::vector<cluster::membership> tracker::memberships() const {
+    std::lock_guard lock(mutex_);
+    return swarms_.memberships();
 }
 
 void tracker::prune(clock::time_point now) {

@@ -99,6 +99,7 @@ int run_server(const server_config& given) {
     accept->start();
     if (stun) stun->start();
     svc->start_sweeper();
+    svc->start_cluster();
 
     if (config.web_root) PS_LOG(info, "serving the web app from " << config.web_root->string());
     else if (svc->files().embedded_count() == 0) PS_LOG(warn, "this build has no embedded web app; use --web-root");

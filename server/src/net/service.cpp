@@ -37,10 +37,104 @@ service::service(const server_config& config, asio::io_context& ioc)
     }
     store_->touch_all(unix_now());
     resource_count_ = store_->count();
+    if (config.redis) {
+        cluster_ = std::make_unique<redis_swarms>(*config.redis, config.lim.max_swarm_size);
+        cluster_->heartbeat();  // alive before any peer of this instance is listed
+    }
 }
 
 service::~service() {
+    stop_cluster();
     store_thread_.join();
+}
+
+void service::start_cluster() {
+    if (!cluster_) return;
+    PS_LOG(info, "cluster: instance " << cluster_->instance() << ", presence TTL " << cluster::presence_ttl.count() << " s");
+    heartbeat_thread_ = std::thread([this] { heartbeat_loop(); });
+    subscriber_thread_ = std::thread([this] { subscriber_loop(); });
+}
+
+void service::stop_cluster() {
+    if (!cluster_) return;
+    {
+        std::lock_guard lock(cluster_stop_mutex_);
+        cluster_stopping_ = true;
+    }
+    cluster_stop_cv_.notify_all();
+    if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
+    if (subscriber_thread_.joinable()) subscriber_thread_.join();
+    cluster_thread_.join();  // the leaves of the last sessions
+    cluster_->retire();
+}
+
+bool service::cluster_wait(std::chrono::milliseconds d) {
+    std::unique_lock lock(cluster_stop_mutex_);
+    return !cluster_stop_cv_.wait_for(lock, d, [this] { return cluster_stopping_; });
+}
+
+void service::heartbeat_loop() {
+    bool failing = false;
+    for (;;) {
+        try {
+            cluster_->heartbeat();
+            if (failing) PS_LOG(info, "cluster: heartbeat reaches Redis again");
+            failing = false;
+        } catch (const store_error& e) {
+            if (!failing) PS_LOG(warn, "cluster: heartbeat failed (retried with backoff): " << e.what());
+            failing = true;
+        }
+        if (!failing && cluster_->needs_resync() && !resync_queued_.exchange(true)) {
+            asio::post(cluster_thread_, [this] {
+                resync_queued_ = false;
+                try {
+                    cluster_->resync(tracker_.memberships());
+                } catch (const store_error& e) {
+                    PS_LOG(warn, "cluster: resync failed (retried at the next heartbeat): " << e.what());
+                }
+            });
+        }
+        // While Redis is away, try as often as the connection's backoff allows, so it is used again soon.
+        if (!cluster_wait(failing ? redis_limits::max_reconnect_backoff : std::chrono::milliseconds(cluster::presence_refresh)))
+            return;
+    }
+}
+
+void service::subscriber_loop() {
+    bool failing = false;
+    for (;;) {
+        {
+            std::lock_guard lock(cluster_stop_mutex_);
+            if (cluster_stopping_) return;
+        }
+        try {
+            bool resubscribed = false;
+            auto message = cluster_->next_message(resubscribed);
+            if (resubscribed && failing) PS_LOG(info, "cluster: subscribed again to this instance's channel");
+            failing = false;
+            if (message) from_instance(*message);
+        } catch (const store_error& e) {
+            if (!failing) PS_LOG(warn, "cluster: subscriber lost Redis (reconnecting with backoff): " << e.what());
+            failing = true;
+            if (!cluster_wait(redis_limits::min_reconnect_backoff)) return;
+        }
+    }
+}
+
+void service::from_instance(std::string_view text) {
+    auto message = cluster::decode(text);
+    if (!message) {
+        PS_LOG(warn, "cluster: ignored a malformed message from another instance (" << text.size() << " bytes)");
+        return;
+    }
+    deliver(tracker_.from_instance(*message, std::chrono::steady_clock::now()));
+}
+
+void service::cluster_leave(const peer_id& peer, std::vector<resource_id> resources) {
+    if (!cluster_ || resources.empty()) return;
+    asio::post(cluster_thread_, [this, peer, resources = std::move(resources)] {
+        for (const auto& r : resources) cluster_->leave(r, peer);
+    });
 }
 
 std::int64_t service::uptime_seconds() const {

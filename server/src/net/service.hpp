@@ -9,6 +9,7 @@
 #include "peershare/app/config.hpp"
 #include "peershare/core/metrics.hpp"
 #include "peershare/core/tracker.hpp"
+#include "peershare/store/redis_swarms.hpp"
 #include "peershare/store/resource_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -18,9 +19,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 namespace peershare::net {
@@ -80,6 +83,27 @@ public:
             asio::use_awaitable);
     }
 
+    // Several instances (--store redis://): swarm membership and messages between instances through
+    // Redis; nullptr with SQLite (one instance).
+    redis_swarms* cluster() noexcept { return cluster_.get(); }
+
+    // Runs `fn(cluster)` on the cluster thread (which makes every command-connection call to
+    // redis_swarms) and resumes the caller with its result; a store_error thrown there is rethrown.
+    template <typename F>
+    asio::awaitable<std::invoke_result_t<F, redis_swarms&>> on_cluster(F fn) {
+        using result = std::invoke_result_t<F, redis_swarms&>;
+        co_return co_await asio::co_spawn(
+            cluster_thread_.get_executor(),
+            [this, fn = std::move(fn)]() mutable -> asio::awaitable<result> { co_return fn(*cluster_); },
+            asio::use_awaitable);
+    }
+
+    // Removes memberships from Redis on the cluster thread (no-op with one instance). Fire and forget.
+    void cluster_leave(const peer_id& peer, std::vector<resource_id> resources);
+
+    // Starts the heartbeat and subscriber threads (several instances only).
+    void start_cluster();
+
     // Records, on the store thread, that these swarms lost their last member. Fire and forget.
     void swarms_emptied(std::vector<resource_id> ids);
 
@@ -112,6 +136,12 @@ public:
 
 private:
     void sweep_once();
+    void heartbeat_loop();
+    void subscriber_loop();
+    void from_instance(std::string_view text);
+    // Waits `d` or until the cluster threads stop; false when they stop.
+    bool cluster_wait(std::chrono::milliseconds d);
+    void stop_cluster();
     void schedule_sweep();
 
     const server_config& config_;
@@ -125,6 +155,14 @@ private:
     std::chrono::steady_clock::time_point active_refreshed_{};
     asio::thread_pool store_thread_{1};  // SQLite is used by one thread; blocking calls never run on the network
     asio::steady_timer sweep_timer_;
+
+    std::unique_ptr<redis_swarms> cluster_;
+    asio::thread_pool cluster_thread_{1};  // the command connection: one caller at a time, in order
+    std::thread heartbeat_thread_, subscriber_thread_;
+    std::mutex cluster_stop_mutex_;
+    std::condition_variable cluster_stop_cv_;
+    bool cluster_stopping_ = false;          // under cluster_stop_mutex_
+    std::atomic<bool> resync_queued_{false};
     std::atomic<std::int64_t> resource_count_{0};
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 

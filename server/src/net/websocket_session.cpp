@@ -12,6 +12,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <random>
+
 namespace peershare::net {
 namespace {
 
@@ -122,6 +124,7 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     closing_ = true;
     auto gone = tracker.disconnect(*id_);
     svc_.deliver(std::move(gone.out));
+    svc_.cluster_leave(*id_, std::move(gone.left));
     svc_.swarms_emptied(std::move(gone.emptied));
     svc_.remove_session(*id_);
     svc_.metrics().connection_closed();
@@ -131,7 +134,7 @@ asio::awaitable<void> websocket_session::handle(signaling::client_message& messa
     auto& id = message.id;
     if (auto* a = std::get_if<signaling::announce>(&message.payload)) co_await handle_announce(id, *a);
     else if (auto* l = std::get_if<signaling::lookup>(&message.payload)) co_await handle_lookup(id, *l);
-    else if (auto* s = std::get_if<signaling::signal>(&message.payload)) handle_signal(id, *s);
+    else if (auto* s = std::get_if<signaling::signal>(&message.payload)) co_await handle_signal(id, *s);
     else if (auto* v = std::get_if<signaling::leave>(&message.payload)) handle_leave(id, *v);
     else if (std::holds_alternative<signaling::ice_refresh>(message.payload)) handle_ice(id);
 }
@@ -180,16 +183,40 @@ asio::awaitable<void> websocket_session::handle_announce(const signaling::reques
             co_return;
         }
     }
+    // Several instances: the membership is recorded in Redis first (the swarm's size is checked
+    // there, across instances), then here.
+    std::size_t across = 0;
+    if (svc_.cluster()) {
+        redis_swarms::join_result joined;
+        const cluster::membership m{a.resource, *id_, a.complete};
+        try {
+            joined = co_await svc_.on_cluster([&](redis_swarms& c) { return c.join(m); });
+        } catch (const store_error& e) {
+            PS_LOG(warn, "cluster: announce of " << a.resource.str() << " failed: " << e.what());
+            reply_error(errc::store_unavailable, {}, id);
+            co_return;
+        }
+        if (joined.error != errc::ok) {
+            reply_error(joined.error, {}, id);
+            co_return;
+        }
+        across = joined.size;
+    }
     auto result = tracker.announce(*id_, a.resource, a.complete, *info);
     if (result.error != errc::ok) {
+        if (!tracker.is_member(*id_, a.resource)) svc_.cluster_leave(*id_, {a.resource});
         reply_error(result.error, {}, id);
         co_return;
     }
-    reply(signaling::write_announced(id, a.resource, result.peers), server_type::announced);
+    reply(signaling::write_announced(id, a.resource, std::max(result.peers, across)), server_type::announced);
     svc_.deliver(std::move(result.out));
 }
 
 asio::awaitable<void> websocket_session::handle_lookup(const signaling::request_id& id, const signaling::lookup& l) {
+    if (svc_.cluster()) {
+        co_await lookup_across_instances(id, l);
+        co_return;
+    }
     auto r = svc_.tracker().lookup(*id_, l.resource);
     if (r.active) {
         reply(signaling::write_lookup_result(id, l.resource, r.info.metadata_base64.get(), r.info.metadata_size,
@@ -197,20 +224,55 @@ asio::awaitable<void> websocket_session::handle_lookup(const signaling::request_
               server_type::lookup_result);
         co_return;
     }
+    auto info = co_await stored_info(id, l.resource);
+    if (!info) co_return;
+    reply(signaling::write_lookup_result(id, l.resource, info->metadata_base64.get(), info->metadata_size, 0, {}),
+          server_type::lookup_result);
+}
+
+asio::awaitable<std::optional<swarm_info>> websocket_session::stored_info(const signaling::request_id& id,
+                                                                          const resource_id& resource) {
     std::optional<resource_record> record;
     try {
-        record = co_await svc_.on_store([&](resource_store& s) { return s.get(l.resource); });
+        record = co_await svc_.on_store([&](resource_store& s) { return s.get(resource); });
     } catch (const store_error& e) {
-        PS_LOG(warn, "store: lookup of " << l.resource.str() << " failed: " << e.what());
+        PS_LOG(warn, "store: lookup of " << resource.str() << " failed: " << e.what());
         reply_error(errc::store_unavailable, {}, id);
-        co_return;
+        co_return std::nullopt;
     }
     if (!record) {
         reply_error(errc::not_found, {}, id);
+        co_return std::nullopt;
+    }
+    co_return info_of(record->metadata, svc_.lim());
+}
+
+// Several instances: the swarm's members come from Redis (never from this instance's view alone,
+// which lacks the others'); the share's info from the local swarm or the store.
+asio::awaitable<void> websocket_session::lookup_across_instances(const signaling::request_id& id,
+                                                                 const signaling::lookup& l) {
+    std::vector<member_view> members;
+    try {
+        members = co_await svc_.on_cluster([&](redis_swarms& c) { return c.members(l.resource); });
+    } catch (const store_error& e) {
+        PS_LOG(warn, "cluster: lookup of " << l.resource.str() << " failed: " << e.what());
+        reply_error(errc::store_unavailable, {}, id);
         co_return;
     }
-    auto info = info_of(record->metadata, svc_.lim());
-    reply(signaling::write_lookup_result(id, l.resource, info.metadata_base64.get(), info.metadata_size, 0, {}),
+    auto info = svc_.tracker().active_info(l.resource);
+    if (!info) {
+        info = co_await stored_info(id, l.resource);
+        if (!info) co_return;
+    }
+    std::size_t count = members.size();
+    for (const auto& m : members)
+        if (m.peer == *id_) --count;
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    auto sampled = cluster::sample(std::move(members), *id_, svc_.lim().max_lookup_peers, rng);
+    std::vector<signaling::peer_entry> peers;
+    peers.reserve(sampled.size());
+    for (auto& m : sampled) peers.push_back({std::move(m.peer), m.complete});
+    reply(signaling::write_lookup_result(id, l.resource, info->metadata_base64.get(), info->metadata_size, count, peers),
           server_type::lookup_result);
 }
 
@@ -222,18 +284,34 @@ void websocket_session::handle_leave(const signaling::request_id& id, const sign
     }
     reply(signaling::write_left(id, l.resource), server_type::left);
     svc_.deliver(std::move(r.out));
+    svc_.cluster_leave(*id_, {l.resource});
     if (r.emptied) svc_.swarms_emptied({l.resource});
 }
 
-void websocket_session::handle_signal(const signaling::request_id& id, const signaling::signal& s) {
-    auto r = svc_.tracker().relay(*id_, s, std::chrono::steady_clock::now());
+asio::awaitable<void> websocket_session::handle_signal(const signaling::request_id& id, const signaling::signal& s) {
+    auto r = svc_.tracker().relay(*id_, s, std::chrono::steady_clock::now(), svc_.cluster() != nullptr);
     if (r.error != errc::ok) {
         reply_error(r.error, {}, id);
-        return;
+        co_return;
     }
     PS_LOG(trace, "relay " << signaling::name_of(s.kind) << " " << short_id(id_) << " -> " << s.to.str().substr(0, 8)
-                           << " (" << s.data_json.size() << " bytes)");
-    svc_.deliver(std::move(r.out));
+                           << " (" << s.data_json.size() << " bytes" << (r.remote ? ", to another instance)" : ")"));
+    if (!r.remote) {
+        svc_.deliver(std::move(r.out));
+        co_return;
+    }
+    // A recipient that is no member here: through Redis to its instance, if it is a member there.
+    redis_swarms::route routed{};
+    try {
+        routed = co_await svc_.on_cluster([&](redis_swarms& c) { return c.relay(*r.remote); });
+    } catch (const store_error& e) {
+        PS_LOG(warn, "cluster: relay to " << s.to.str().substr(0, 8) << " failed: " << e.what());
+        reply_error(errc::store_unavailable, {}, id);
+        co_return;
+    }
+    if (routed == redis_swarms::route::unknown_peer) reply_error(errc::unknown_peer, {}, id);
+    else if (routed == redis_swarms::route::not_listening)
+        reply_error(errc::store_unavailable, "the peer's server instance is reconnecting to Redis; try again", id);
 }
 
 void websocket_session::handle_ice(const signaling::request_id& id) {

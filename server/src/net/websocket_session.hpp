@@ -37,7 +37,10 @@ private:
     asio::awaitable<void> handle_announce(const signaling::request_id& id, signaling::announce& a);
     asio::awaitable<void> handle_lookup(const signaling::request_id& id, const signaling::lookup& l);
     void handle_leave(const signaling::request_id& id, const signaling::leave& l);
-    void handle_signal(const signaling::request_id& id, const signaling::signal& s);
+    asio::awaitable<void> handle_signal(const signaling::request_id& id, const signaling::signal& s);
+    // The share's info from the store, for a lookup; nullopt once it has replied the error.
+    asio::awaitable<std::optional<swarm_info>> stored_info(const signaling::request_id& id, const resource_id& resource);
+    asio::awaitable<void> lookup_across_instances(const signaling::request_id& id, const signaling::lookup& l);
     void handle_ice(const signaling::request_id& id);
 
     void reply(std::string text, signaling::server_type type);

@@ -30,6 +30,10 @@ struct member_view {
     bool complete = false;
 };
 
+namespace cluster {
+struct membership;
+}
+
 class swarm_registry {
 public:
     explicit swarm_registry(const limits& lim) : limits_(lim) {}
@@ -79,6 +83,9 @@ public:
     // each group so that load spreads over the swarm.
     std::vector<member_view> sample(const resource_id& resource, const peer_id& except, std::size_t max,
                                     std::mt19937_64& rng) const;
+
+    // Every (swarm, member, complete) here.
+    std::vector<cluster::membership> memberships() const;
 
     std::size_t swarm_count() const noexcept { return swarms_.size(); }
     std::size_t membership_count() const noexcept { return memberships_; }

@@ -4,6 +4,7 @@
 // It never touches the store: the caller loads or saves metadata before calling announce.
 #pragma once
 
+#include "peershare/core/cluster.hpp"
 #include "peershare/core/errors.hpp"
 #include "peershare/core/ids.hpp"
 #include "peershare/core/limits.hpp"
@@ -40,11 +41,13 @@ public:
 
     struct disconnect_result {
         outbox out;                       // peer_left pushes
+        std::vector<resource_id> left;    // every swarm the peer was in
         std::vector<resource_id> emptied; // swarms that lost their last member
     };
     disconnect_result disconnect(const peer_id& peer);
 
     bool is_active(const resource_id& resource) const;
+    bool is_member(const peer_id& peer, const resource_id& resource) const;
     std::vector<resource_id> active_resources() const;  // every share with a swarm here
     std::optional<swarm_info> active_info(const resource_id& resource) const;
 
@@ -80,8 +83,23 @@ public:
     struct relay_result {
         errc error = errc::ok;
         outbox out;
+        // With `remote_allowed`, a recipient that is no member here: the negotiation is recorded
+        // and this is the signal for the caller to route to the recipient's instance.
+        std::optional<cluster::signal_envelope> remote;
     };
-    relay_result relay(const peer_id& from, const signaling::signal& message, clock::time_point now);
+    // Relays a signal to a member of the sender's swarm. Without `remote_allowed` (one instance),
+    // a recipient must be a member here; with it (several instances), one that is not is left to
+    // the caller, which finds out whether it is a member elsewhere.
+    relay_result relay(const peer_id& from, const signaling::signal& message, clock::time_point now,
+                       bool remote_allowed = false);
+
+    // A message another instance sent here: a signal for a member here (recorded as a negotiation
+    // like a local one, dropped when the recipient is gone or the negotiation refuses it), or a
+    // peer that joined or left a swarm elsewhere (pushed to the members here).
+    outbox from_instance(const cluster::envelope& message, clock::time_point now);
+
+    // Every membership here, for rewriting them into a shared store.
+    std::vector<cluster::membership> memberships() const;
 
     void prune(clock::time_point now);
 

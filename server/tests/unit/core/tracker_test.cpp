@@ -386,5 +386,54 @@ TEST_F(tracker_test, holders_and_stats_count_members) {
     EXPECT_EQ(s.memberships, 3u);
 }
 
+// --- several instances ---
+
+TEST_F(tracker_test, relay_to_a_peer_not_here_is_left_to_the_caller_only_when_allowed) {
+    auto a = t.connect();
+    announce(a, 1);
+    auto elsewhere = peer_id::random();
+    EXPECT_EQ(t.relay(a, signal_to(elsewhere, signal_kind::offer), t0).error, errc::unknown_peer);
+    auto r = t.relay(a, signal_to(elsewhere, signal_kind::offer, 1, R"({"sdp":"x"})"), t0, true);
+    EXPECT_EQ(r.error, errc::ok);
+    EXPECT_TRUE(r.out.empty());
+    ASSERT_TRUE(r.remote);
+    EXPECT_EQ(r.remote->to, elsewhere);
+    EXPECT_EQ(r.remote->from, a);
+    EXPECT_EQ(json::parse(r.remote->text)["data"], (json{{"sdp", "x"}}));
+    // The negotiation is recorded on the sender's side: an answer from a to it has no offer.
+    EXPECT_EQ(t.relay(a, signal_to(elsewhere, signal_kind::answer), t0, true).error, errc::no_offer);
+}
+
+TEST_F(tracker_test, a_signal_from_another_instance_opens_the_negotiation_here) {
+    auto b = t.connect();
+    announce(b, 1);
+    auto remote = peer_id::random();
+    cluster::signal_envelope offer{resource(1), remote, b, signal_kind::offer, "frame"};
+    auto out = t.from_instance(offer, t0);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].to, b);
+    EXPECT_EQ(*out[0].text, "frame");
+    EXPECT_EQ(t.relay(b, signal_to(remote, signal_kind::answer), t0, true).error, errc::ok);
+    // For a peer that is no member here, nothing is delivered.
+    cluster::signal_envelope stray{resource(2), remote, b, signal_kind::offer, "frame"};
+    EXPECT_TRUE(t.from_instance(stray, t0).empty());
+}
+
+TEST_F(tracker_test, joins_and_leaves_elsewhere_are_pushed_to_the_members_here) {
+    auto a = t.connect(), b = t.connect();
+    announce(a, 1);
+    announce(b, 1);
+    auto remote = peer_id::random();
+    auto joined = t.from_instance(cluster::joined_envelope{resource(1), remote, true}, t0);
+    ASSERT_EQ(joined.size(), 2u);
+    EXPECT_EQ(joined[0].type, server_type::peer_joined);
+    EXPECT_EQ(json::parse(*joined[0].text)["peer"], remote.str());
+    auto left = t.from_instance(cluster::left_envelope{resource(1), remote}, t0);
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left[0].type, server_type::peer_left);
+    EXPECT_TRUE(t.from_instance(cluster::left_envelope{resource(2), remote}, t0).empty());
+    EXPECT_EQ(t.memberships().size(), 2u);
+}
+
 }  // namespace
 }  // namespace peershare
