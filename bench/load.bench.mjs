@@ -11,54 +11,14 @@
 //   node bench/load.bench.mjs            # full run, writes bench/RESULTS.md
 //   node bench/load.bench.mjs --smoke    # small and quick, checks it works, writes nothing (CI)
 //   BENCH_RUNS=5 BENCH_LOAD_CONNECTIONS=400 BENCH_IDLE_CONNECTIONS=15000 node bench/load.bench.mjs
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { cpuSeconds } from '../server/tests/integration/harness.mjs';
 import { busyWarning, envInt, fmt, markdownTable, median, REPO_ROOT, withBench, writeResults } from './lib.mjs';
+import { LOADGEN, loadgen, residentBytes, startProcess, UNLIMITED } from './loadgen-run.mjs';
 
 const log = (s) => process.stderr.write(`${s}\n`);
-const LOADGEN = path.join(REPO_ROOT, 'build', 'bin', 'peershare-loadgen');
 const BASELINE_DIR = path.join(REPO_ROOT, 'bench', 'baseline');
-
-// Limits lifted for the benchmark: one address opens every connection, at full rate.
-const UNLIMITED = ['--max-connections-per-ip', '1000000', '--messages-per-second', '1000000', '--message-burst', '1000000'];
-
-function residentBytes(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m[1]) * 1024;
-}
-
-// Starts a child process, stopped by pid at cleanup. `ready` matches a stdout line; resolves with
-// {child, match, output()} once it appears.
-async function startProcess(run, command, args, { ready, label }) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c) => (err += c));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  run.defer(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  });
-  const match = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = ready && ready.exec(out);
-      if (m) resolve(m);
-    });
-    child.on('error', (e) => reject(new Error(`cannot run ${label}: ${e.message}`)));
-    exited.then(({ code, signal }) => (ready ? reject(new Error(`${label} exited (${code ?? signal}) before it was ready:\n${err}`)) : resolve(null)));
-  });
-  return { child, match, exited, output: () => out, errors: () => err };
-}
 
 async function startBittorrentTracker(run) {
   if (!fs.existsSync(path.join(BASELINE_DIR, 'node_modules', 'bittorrent-tracker'))) {
@@ -82,23 +42,6 @@ const CONFIGS = [
 async function startPeershare(run, { threads, io = 'shared', label }, args = []) {
   const server = await run.startServer({ args: ['--threads', String(threads), '--io-model', io, '--no-stun', ...UNLIMITED, ...args], label });
   return { pid: server.child.pid, port: server.port, label };
-}
-
-// Runs the load generator to completion against `target`; resolves its JSON report plus the
-// target's CPU use (cores) over the run.
-async function loadgen(run, target, args) {
-  if (!fs.existsSync(LOADGEN)) throw new Error(`${LOADGEN} is missing: run scripts/build.sh --tests`);
-  const cpu0 = cpuSeconds(target.pid);
-  const t0 = Date.now();
-  const p = await startProcess(run, LOADGEN, ['--port', String(target.port), ...args], { label: 'peershare-loadgen' });
-  const { code } = await p.exited;
-  const seconds = (Date.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`peershare-loadgen exited with ${code}:\n${p.errors()}`);
-  const report = JSON.parse(p.output().trim().split('\n').at(-1));
-  if (report.failed > 0 || report.setup_errors > 0) throw new Error(`load generator setup failed: ${JSON.stringify(report)}\n${p.errors()}`);
-  if (report.mode === 'ops' && (report.errors > 0 || report.closed > 0 || !(report.ops_per_s > 0)))
-    throw new Error(`the load run was refused or counted nothing: ${JSON.stringify(report)}\n${p.errors()}`);
-  return { ...report, serverCores: (cpuSeconds(target.pid) - cpu0) / seconds };
 }
 
 function opsArgs(o) {

@@ -26,6 +26,7 @@ node bench/raw-datachannel.bench.mjs --smoke
 node bench/transfer.bench.mjs --smoke
 node bench/memory.bench.mjs --smoke
 node bench/load.bench.mjs --smoke
+node bench/scale.bench.mjs --smoke
 
 echo "== end-to-end tests (real Chromium, real server binary)"
 PEERSHARE_BIN="$PWD/build/bin/peershare" npm run --silent test:e2e

@@ -46,7 +46,9 @@ std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanosecon
 
 struct options {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;
+    // Tracker ports: connection i goes to ports[i % n] (several instances of one deployment);
+    // relay partners are neighbours, so with two ports every relay crosses instances.
+    std::vector<std::uint16_t> ports;
     std::string target = "/ws";
     tracker_kind tracker = tracker_kind::peershare;
     std::string mode = "ops";
@@ -346,13 +348,14 @@ asio::awaitable<void> connection::run() {
     auto self = shared_from_this();
     const auto& opt = owner_.opt();
     error_code ec;
-    tcp::endpoint endpoint(asio::ip::make_address(opt.host), opt.port);
+    const auto port = opt.ports[index_ % opt.ports.size()];
+    tcp::endpoint endpoint(asio::ip::make_address(opt.host), port);
     co_await beast::get_lowest_layer(ws_).async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return owner_.on_failed(*this, ec, "connect");
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    co_await ws_.async_handshake(opt.host + ":" + std::to_string(opt.port), opt.target,
+    co_await ws_.async_handshake(opt.host + ":" + std::to_string(port), opt.target,
                                  asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return owner_.on_failed(*this, ec, "handshake");
     open = true;
@@ -421,7 +424,7 @@ int main(int argc, char** argv) {
     std::string mix = "20,20,60";
     CLI::App app{"peershare-loadgen: drives a WebSocket tracker with many connections and reports JSON on stdout"};
     app.add_option("--host", opt.host, "Tracker address")->capture_default_str();
-    app.add_option("--port", opt.port, "Tracker TCP port")->required();
+    app.add_option("--port", opt.ports, "Tracker TCP port; repeat for several instances (connections alternate)")->required();
     app.add_option("--target", opt.target, "WebSocket path")->capture_default_str();
     app.add_option("--tracker", tracker, "peershare or bittorrent (WebTorrent's bittorrent-tracker)")->capture_default_str();
     app.add_option("--mode", opt.mode, "ops (run operations) or idle (hold connections)")
