@@ -11,8 +11,8 @@ packages=(g++ cmake make ccache pkg-config libboost-dev libssl-dev libsqlite3-de
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # End-to-end tests drive Debian's Chromium; TURN tests run coturn; the fault tests check the
   # database with the sqlite3 CLI (PRAGMA integrity_check); the Redis store tests start their own
-  # redis-server.
-  packages+=(chromium coturn sqlite3 redis-server)
+  # redis-server; the multi-instance test runs deploy/nginx/peershare.conf in its own nginx.
+  packages+=(chromium coturn sqlite3 redis-server nginx)
   packages+=(clang libclang-rt-14-dev)  # the fuzz targets: clang with libFuzzer and the sanitizers
 fi
 

@@ -2,6 +2,7 @@
 #include "peershare/app/config.hpp"
 
 #include "peershare/core/duration.hpp"
+#include "peershare/core/forwarded.hpp"
 #include "peershare/core/turn_credentials.hpp"
 
 #include <CLI/CLI.hpp>
@@ -121,6 +122,10 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
     serve->add_option("--allowed-origin", c.allowed_origins,
                       "Origin allowed to open WebSockets besides the server's own (repeatable; env: comma-separated)")
         ->envname("PEERSHARE_ALLOWED_ORIGIN")->delimiter(',');
+    serve->add_option("--trusted-proxy", c.trusted_proxies,
+                      "Address of a reverse proxy whose X-Forwarded-For names the client for the per-address "
+                      "connection limit and the logs (repeatable; env: comma-separated)")
+        ->envname("PEERSHARE_TRUSTED_PROXY")->delimiter(',');
     serve->add_option("--stun-server", c.stun_servers,
                       "STUN server URL handed to browsers, like stun:stun.example.org:3478 (repeatable)")
         ->envname("PEERSHARE_STUN_SERVER")->delimiter(',');
@@ -232,6 +237,14 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
             err << "peershare: --stun-server '" << url << "' is not a URL like stun:stun.example.org:3478\n";
             return {2, std::nullopt};
         }
+    }
+    for (auto& a : c.trusted_proxies) {
+        auto n = forwarded::canonical_address(a);
+        if (!n) {
+            err << "peershare: --trusted-proxy '" << a << "' is not an IPv4 or IPv6 address\n";
+            return {2, std::nullopt};
+        }
+        a = *n;
     }
     for (auto& o : c.allowed_origins) {
         auto n = normalize_origin(o);

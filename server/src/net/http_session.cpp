@@ -49,6 +49,26 @@ void set_common(http::response<Body>& res, const api::reply& r, bool keep_alive)
     res.keep_alive(keep_alive);
 }
 
+// The connection's client: the TCP peer, or what X-Forwarded-For says when the peer is a trusted
+// proxy (core/forwarded). Several X-Forwarded-For lines count as one comma-separated list.
+asio::ip::address client_address(const asio::ip::address& peer, const http::request<http::string_body>& req,
+                                  const forwarded::trusted_proxies& trusted) {
+    if (trusted.empty()) return peer;
+    auto peer_text = peer.to_string();
+    auto canonical = forwarded::canonical_address(peer_text).value_or(peer_text);
+    std::string header;
+    auto [first, last] = req.equal_range("X-Forwarded-For");
+    for (auto it = first; it != last; ++it) {
+        if (!header.empty()) header += ',';
+        header += it->value();
+    }
+    auto client = forwarded::client_address(canonical, header, trusted);
+    if (client == canonical) return peer;
+    error_code ec;
+    auto a = asio::ip::make_address(client, ec);
+    return ec ? peer : a;
+}
+
 }  // namespace
 
 http_session::http_session(tcp::socket&& socket, service& svc) : stream_(std::move(socket)), svc_(svc) {}
@@ -69,7 +89,6 @@ asio::awaitable<void> http_session::run() {
     error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
     if (ec) co_return;
-    auto address = remote.address();
 
     for (;;) {
         http::request_parser<http::string_body> parser;
@@ -108,6 +127,7 @@ asio::awaitable<void> http_session::run() {
             reply = api::error_reply(route.error);
         } else if (route.which == routing::route::websocket) {
             auto& req = parser.get();
+            auto address = client_address(remote.address(), req, svc_.trusted_proxies());
             if (!websocket::is_upgrade(req)) {
                 reply = api::error_reply(errc::bad_request, "this path takes a WebSocket upgrade");
                 reply.status = 426;

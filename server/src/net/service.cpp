@@ -25,7 +25,8 @@ service::service(const server_config& config, asio::io_context& ioc)
     : config_(config), ioc_(ioc), tracker_(config.lim),
       files_(config.web_root),
       sweep_timer_(ioc),
-      addresses_(std::make_shared<address_slots>(config.lim.max_connections_per_ip)) {
+      addresses_(std::make_shared<address_slots>(config.lim.max_connections_per_ip)),
+      trusted_proxies_(config.trusted_proxies) {
     if (config.redis) {
         store_name_ = "Redis at " + config.redis->str();
         store_ = make_redis_store(*config.redis);

@@ -7,6 +7,7 @@
 #include "static_files.hpp"
 
 #include "peershare/app/config.hpp"
+#include "peershare/core/forwarded.hpp"
 #include "peershare/core/metrics.hpp"
 #include "peershare/core/tracker.hpp"
 #include "peershare/store/redis_swarms.hpp"
@@ -117,6 +118,9 @@ public:
         return address_slots::acquire(addresses_, a);
     }
 
+    // The --trusted-proxy addresses, whose X-Forwarded-For names the client.
+    const forwarded::trusted_proxies& trusted_proxies() const noexcept { return trusted_proxies_; }
+
     // Origin policy of docs/protocol.md §2: no Origin, the server's own origin (by Host), or one of
     // --allowed-origin.
     bool origin_allowed(std::string_view origin, std::string_view host) const;
@@ -169,6 +173,7 @@ private:
     std::mutex sessions_mutex_;
     std::unordered_map<peer_id, std::weak_ptr<websocket_session>> sessions_;
     std::shared_ptr<address_slots> addresses_;
+    forwarded::trusted_proxies trusted_proxies_;
     std::atomic<bool> shutting_down_{false};
 };
 

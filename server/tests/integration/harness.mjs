@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -90,10 +90,24 @@ export async function fillDisk(dir) {
   return file;
 }
 
-export class ServerProcess {
+// What listens on 127.0.0.1:port for pages and WebSockets: a server, or nginx in front of servers.
+class LoopbackEndpoint {
+  get host() {
+    return `127.0.0.1:${this.port}`;
+  }
+  get origin() {
+    return `http://${this.host}`;
+  }
+  get wsUrl() {
+    return `ws://${this.host}/ws`;
+  }
+}
+
+export class ServerProcess extends LoopbackEndpoint {
   // `port`: 0 lets the server pick one; a fixed port lets a restarted server keep its address.
   // `descriptorLimit`: run the server under that RLIMIT_NOFILE (soft and hard), through prlimit(1).
   constructor({ dataDir, args = [], label, port = 0, descriptorLimit }) {
+    super();
     this.dataDir = dataDir;
     this.args = args;
     this.descriptorLimit = descriptorLimit;
@@ -103,16 +117,6 @@ export class ServerProcess {
     this.stdout = '';
     this.port = undefined;
     this.exit = undefined; // {code, signal} once exited
-  }
-
-  get host() {
-    return `127.0.0.1:${this.port}`;
-  }
-  get origin() {
-    return `http://${this.host}`;
-  }
-  get wsUrl() {
-    return `ws://${this.host}/ws`;
   }
 
   async start() {
@@ -223,15 +227,7 @@ export class RedisProcess {
     if (this.port === undefined) this.port = await freeTcpPort();
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
       '--dir', this.dir, '--daemonize', 'no', '--logfile', ''];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.exit = undefined;
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => resolve((this.exit = { code, signal })));
-      child.on('error', (error) => resolve((this.exit = { code: null, signal: null, error })));
-    });
-    child.stdout.on('data', (d) => (this.log += d));
-    child.stderr.on('data', (d) => (this.log += d));
+    spawnTool(this, 'redis-server', args);
     await waitFor(`redis-server on port ${this.port} to answer PING`, async () => {
       if (this.exit?.error?.code === 'ENOENT') {
         throw new Error("redis-server is not installed: install it with 'apt-get install redis-server' (scripts/setup.sh --with-test-tools does)");
@@ -248,6 +244,100 @@ export class RedisProcess {
     this.child.kill('SIGCONT');
     this.child.kill('SIGTERM');
     await this.exited;
+  }
+}
+
+// Runs a test tool (redis-server, nginx) for `owner`: sets owner.child, owner.exited (resolves
+// owner.exit: {code, signal}, or {error} when it could not run) and appends its output to owner.log.
+function spawnTool(owner, command, args) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  owner.child = child;
+  owner.exit = undefined;
+  owner.exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve((owner.exit = { code, signal })));
+    child.on('error', (error) => resolve((owner.exit = { code: null, signal: null, error })));
+  });
+  child.stdout.on('data', (d) => (owner.log += d));
+  child.stderr.on('data', (d) => (owner.log += d));
+}
+
+const NGINX_CONFIG = path.join(REPO_ROOT, 'deploy', 'nginx', 'peershare.conf');
+const NGINX_MISSING = "nginx is not installed: install it with 'apt-get install nginx' (scripts/setup.sh --with-test-tools does)";
+
+function nginxBinary() {
+  for (const dir of [...(process.env.PATH || '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin']) {
+    if (dir && existsSync(path.join(dir, 'nginx'))) return path.join(dir, 'nginx');
+  }
+  return undefined;
+}
+
+// deploy/nginx/peershare.conf for `servers` on a loopback port: only the upstream's server lines
+// and the listen line change.
+async function renderNginxConfig(servers, port) {
+  const text = await fs.readFile(NGINX_CONFIG, 'utf8');
+  const upstream = /(upstream peershare \{\n(?:\s*#.*\n)*)((?:\s*server \S+;\n)+)/;
+  const listen = /^ {4}listen 80;$/m;
+  if (!upstream.test(text) || !listen.test(text)) {
+    throw new Error(`${NGINX_CONFIG} no longer has an upstream block listing servers and a 'listen 80;' line`);
+  }
+  return text
+    .replace(upstream, (_, head) => head + servers.map((s) => `    server ${s.host};\n`).join(''))
+    .replace(listen, `    listen 127.0.0.1:${port};`);
+}
+
+// nginx of the test's own, in the foreground, running the repo's configuration (rendered into its
+// directory) in front of `servers`; stopped by its pid. A missing nginx fails the test, saying how
+// to install it.
+export class NginxProcess extends LoopbackEndpoint {
+  constructor(dir) {
+    super();
+    this.dir = dir;
+    this.port = undefined;
+    this.log = '';
+    this.exit = undefined;
+  }
+
+  // Starts it and resolves once /healthz answers 200 through it.
+  async start(servers) {
+    const binary = nginxBinary();
+    if (!binary) throw new Error(NGINX_MISSING);
+    this.port = await freeTcpPort();
+    const site = path.join(this.dir, 'peershare.conf');
+    await fs.writeFile(site, await renderNginxConfig(servers, this.port));
+    const main = [
+      // As root, the workers would otherwise run as nobody and could not use the temp directories.
+      ...(process.getuid?.() === 0 ? ['user root;'] : []),
+      'worker_processes 1;',
+      'events { worker_connections 256; }',
+      'http {',
+      '    access_log off;',
+      `    client_body_temp_path ${path.join(this.dir, 'client_body')};`,
+      `    proxy_temp_path ${path.join(this.dir, 'proxy')};`,
+      `    include ${site};`,
+      '}',
+    ];
+    const conf = path.join(this.dir, 'nginx.conf');
+    await fs.writeFile(conf, `${main.join('\n')}\n`);
+    const global = `daemon off; pid ${path.join(this.dir, 'nginx.pid')}; error_log stderr;`;
+    spawnTool(this, binary, ['-p', this.dir, '-e', 'stderr', '-c', conf, '-g', global]);
+    await waitFor(`nginx on port ${this.port} to serve /healthz`, async () => {
+      if (this.exit?.error?.code === 'ENOENT') throw new Error(NGINX_MISSING);
+      if (this.exit) throw new Error(`nginx exited at start (${JSON.stringify(this.exit)}): ${this.log}`);
+      const r = await httpGet(this, '/healthz').catch(() => undefined);
+      return r?.status === 200;
+    }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 20 });
+    return this;
+  }
+
+  // SIGTERM to its pid, and resolves once it has exited.
+  async stop() {
+    if (!this.child || this.exit) return;
+    process.kill(this.child.pid, 'SIGTERM');
+    await this.exited;
+  }
+
+  describe() {
+    return `--- nginx on port ${this.port} ---\n${this.log}`;
   }
 }
 
@@ -318,7 +408,7 @@ export async function scenario(fn) {
   try {
     await fn(ctx);
   } catch (err) {
-    const logs = ctx.servers.map((s) => s.describe()).join('\n');
+    const logs = [...ctx.servers, ...ctx.nginxes].map((s) => s.describe()).join('\n');
     if (logs && err && typeof err === 'object') {
       try {
         err.message = `${err.message}\n${logs}`;
@@ -340,6 +430,15 @@ class Scenario {
     this.dirs = [];
     this.mounts = [];
     this.redises = [];
+    this.nginxes = [];
+  }
+
+  // Starts nginx with the repo's configuration in front of `servers`; stopped at cleanup before them.
+  async startNginx(servers) {
+    const nginx = new NginxProcess(await this.tempDir());
+    this.nginxes.push(nginx);
+    await nginx.start(servers);
+    return nginx;
   }
 
   // Starts a redis-server of its own; stopped at cleanup after the servers.
@@ -398,6 +497,7 @@ class Scenario {
 
   async cleanup() {
     for (const c of this.clients) c.terminate();
+    await Promise.all(this.nginxes.map((n) => n.stop().catch(() => {})));
     await Promise.all(this.servers.map((s) => s.stop().catch(() => {})));
     await Promise.all(this.redises.map((r) => r.stop().catch(() => {})));
     for (const dir of this.mounts) {

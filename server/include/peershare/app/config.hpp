@@ -25,6 +25,9 @@ struct server_config {
     std::optional<redis_url> redis;
     std::optional<std::filesystem::path> web_root;  // serve the web app from here, not the embedded copy
     std::vector<std::string> allowed_origins;       // besides the server's own origin
+    // Reverse proxies (canonical addresses) whose X-Forwarded-For names the client for the
+    // per-address connection limit and the logs; empty: the TCP peer is always the client.
+    std::vector<std::string> trusted_proxies;
     std::vector<std::string> stun_servers;          // "stun:host:port" URLs handed to clients in `welcome`
     // The built-in STUN responder (UDP, same host as HTTP); port 0 picks a free one (logged).
     bool stun = true;

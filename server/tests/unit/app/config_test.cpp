@@ -23,6 +23,7 @@ const char* const env_names[] = {
     "PEERSHARE_MAX_SWARMS",    "PEERSHARE_MAX_SWARM_SIZE", "PEERSHARE_MAX_LOOKUP_PEERS",
     "PEERSHARE_MESSAGES_PER_SECOND", "PEERSHARE_MESSAGE_BURST", "PEERSHARE_MAX_CONNECTIONS_PER_IP",
     "PEERSHARE_HANDSHAKE_TIMEOUT",   "PEERSHARE_IDLE_TIMEOUT",   "PEERSHARE_STORE",
+    "PEERSHARE_TRUSTED_PROXY",
 };
 
 struct run_result {
@@ -266,6 +267,24 @@ TEST_F(config_test, a_stun_server_that_is_not_a_stun_url_exits_with_code_2) {
     auto r = refuse({"--stun-server", "http://example.org"});
     EXPECT_EQ(r.cl.exit_code, 2);
     EXPECT_NE(r.err.find("--stun-server"), std::string::npos) << r.err;
+}
+
+TEST_F(config_test, trusted_proxies_are_none_by_default_repeatable_and_canonical) {
+    EXPECT_TRUE(serve().trusted_proxies.empty());
+    auto c = serve({"--trusted-proxy", "127.0.0.1", "--trusted-proxy", "2001:DB8::0:1"});
+    EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "2001:db8::1"}));
+}
+
+TEST_F(config_test, trusted_proxies_from_the_environment_are_comma_separated) {
+    set_env("PEERSHARE_TRUSTED_PROXY", "10.0.0.1,::1");
+    EXPECT_EQ(serve().trusted_proxies, (std::vector<std::string>{"10.0.0.1", "::1"}));
+}
+
+TEST_F(config_test, a_trusted_proxy_that_is_not_an_address_exits_with_code_2_and_names_it) {
+    auto r = refuse({"--trusted-proxy", "proxy.example"});
+    EXPECT_EQ(r.cl.exit_code, 2);
+    EXPECT_NE(r.err.find("'proxy.example'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--trusted-proxy"), std::string::npos) << r.err;
 }
 
 TEST_F(config_test, bad_allowed_origin_exits_with_code_2_and_names_it) {
