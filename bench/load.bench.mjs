@@ -126,7 +126,7 @@ async function mixedLoad(o) {
 
 async function idleMemory({ connections, hold, idleTimeout }) {
   return withBench(async (run) => {
-    const target = await startPeershare(run, CONFIGS[1], ['--idle-timeout', `${idleTimeout}s`]);
+    const target = await startPeershare(run, CONFIGS[2], ['--idle-timeout', `${idleTimeout}s`]); // the default model
     const before = residentBytes(target.pid);
     const gen = await startProcess(
       run,
@@ -196,7 +196,7 @@ async function main() {
     '',
     `Target: p99 relay latency < 5 ms at half of peak. ${relayP99 < 5 ? 'Met' : 'Not met'}: ${fmt(relayP99, 2)} ms.`,
     '',
-    `### Idle connections (each announced once, then held ${idle.hold} s with pings every ${idle.idleTimeout / 2} s)`,
+    `### Idle connections (peershare, 2 threads, event loop per thread; each announced once, then held ${idle.hold} s with pings every ${idle.idleTimeout / 2} s)`,
     '',
     markdownTable(
       ['connections held', 'open at the end', 'server RSS before (MiB)', 'server RSS held (MiB)', 'per connection (KiB)'],

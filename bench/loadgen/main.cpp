@@ -443,6 +443,8 @@ int main(int argc, char** argv) {
     app.add_option("--depth", opt.depth, "Operations in flight per connection")->check(CLI::Range(1, 1000))->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     try {
+        if (opt.swarm_size % 2 != 0 || opt.connections % 2 != 0)
+            throw CLI::ValidationError("--connections/--swarm-size", "must be even: relays go between neighbouring pairs");
         opt.tracker = parse_tracker(tracker);
         unsigned a = 0, l = 0, r = 0;
         char c1 = 0, c2 = 0;

@@ -67,7 +67,16 @@ bool listener::refuse_one() {
     return fd >= 0;
 }
 
-void listener::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
+void listener::start() {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            PS_LOG(error, "accept loop stopped: " << ex.what());
+        }
+    });
+}
 
 void listener::stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -109,6 +118,7 @@ asio::awaitable<void> listener::accept_loop() {
         // Signaling messages are small and answered at once: Nagle's algorithm would hold a reply
         // back until the previous one is acknowledged (up to the peer's 40 ms delayed ACK).
         socket.set_option(tcp::no_delay(true), ec);
+        if (reserve_fd_ < 0) reserve_fd_ = open_reserve();  // lost to another thread in refuse_one()
         std::make_shared<http_session>(std::move(socket), svc_)->start();
     }
 }

@@ -1,4 +1,5 @@
-// Accepts TCP connections and starts an http_session for each, on its own strand. At the process's
+// Accepts TCP connections and starts an http_session for each on the executor the picker gives
+// (the next thread's event loop, or a strand of the shared one). At the process's
 // file-descriptor limit it keeps serving the connections it has and refuses new ones at once with
 // HTTP 503 (through one descriptor held in reserve), never spinning on accept.
 #pragma once

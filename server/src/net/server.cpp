@@ -81,6 +81,9 @@ int run_server(const server_config& given) {
     if (config.io == server_config::io_model::per_thread) {
         for (unsigned i = 1; i < config.threads; ++i) {
             extra.push_back(std::make_unique<asio::io_context>(1));
+            // Open its reactor's descriptors now: done lazily at its first connection, running out
+            // of descriptors there would fail inside the accept loop instead of at start.
+            asio::steady_timer open_reactor(*extra.back());
             keep_running.push_back(asio::make_work_guard(*extra.back()));
         }
         pick = [&ioc, &extra, next = std::size_t{0}]() mutable {
@@ -130,8 +133,8 @@ int run_server(const server_config& given) {
     keep_running.clear();
     for (auto& context : extra) context->stop();
     for (auto& t : workers) t.join();
-    extra.clear();  // handlers still queued there are destroyed before the service they refer to
-    svc.reset();    // waits for the store thread to finish its queue
+    svc.reset();    // waits for the store and cluster threads, whose completions post to the loops
+    extra.clear();  // only then may the loops (and handlers still queued there) go
     PS_LOG(info, "stopped");
     return 0;
 }

@@ -1,6 +1,7 @@
 // One signaling connection: the WebSocket handshake, the read loop that parses, rate-limits and
 // handles client messages, and a bounded write queue (a client that does not read is dropped, so
-// it never slows others). All state is touched only on the connection's strand.
+// it never slows others). All state is touched only on the connection's executor (its thread's
+// event loop, or its strand of the shared one).
 #pragma once
 
 #include "beast.hpp"
