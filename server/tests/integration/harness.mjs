@@ -128,18 +128,8 @@ export class ServerProcess extends LoopbackEndpoint {
       ? spawn('prlimit', [`--nofile=${this.descriptorLimit}:${this.descriptorLimit}`, '--', BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-      // A spawn that fails (no binary, or one being relinked) emits 'error' and never 'exit'.
-      child.on('error', (error) => {
-        if (this.exit) return;
-        this.exit = { code: null, signal: null, error };
-        resolve(this.exit);
-      });
-    });
+    // A spawn that fails (no binary, or one being relinked) ends with an error, never an exit.
+    this.exited = watchExit(child, (exit) => (this.exit = exit));
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk) => {
       this.stdout += chunk;
@@ -247,16 +237,29 @@ export class RedisProcess {
   }
 }
 
+// Resolves once `child` is gone: {code, signal} when it exited, {code: null, signal: null, error}
+// when it could not be spawned (then 'exit' never comes). `onExit` sees the result first.
+export function watchExit(child, onExit = () => {}) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (exit) => {
+      if (done) return;
+      done = true;
+      onExit(exit);
+      resolve(exit);
+    };
+    child.on('exit', (code, signal) => finish({ code, signal }));
+    child.on('error', (error) => finish({ code: null, signal: null, error }));
+  });
+}
+
 // Runs a test tool (redis-server, nginx) for `owner`: sets owner.child, owner.exited (resolves
 // owner.exit: {code, signal}, or {error} when it could not run) and appends its output to owner.log.
 function spawnTool(owner, command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   owner.child = child;
   owner.exit = undefined;
-  owner.exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve((owner.exit = { code, signal })));
-    child.on('error', (error) => resolve((owner.exit = { code: null, signal: null, error })));
-  });
+  owner.exited = watchExit(child, (exit) => (owner.exit = exit));
   child.stdout.on('data', (d) => (owner.log += d));
   child.stderr.on('data', (d) => (owner.log += d));
 }

@@ -21,6 +21,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import { watchExit } from '../../../server/tests/integration/harness.mjs';
+
 export const TURNSERVER = process.env.PEERSHARE_TURNSERVER || '/usr/bin/turnserver';
 export const REALM = 'peershare.test';
 const HOST = '127.0.0.1';
@@ -120,17 +122,9 @@ class Coturn {
     const child = spawn(TURNSERVER, this.argv, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     if (child.pid) live.add(child.pid);
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        live.delete(child.pid);
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-      child.on('error', (error) => {
-        if (this.exit) return;
-        this.exit = { code: null, signal: null, error };
-        resolve(this.exit);
-      });
+    this.exited = watchExit(child, (exit) => {
+      live.delete(child.pid);
+      this.exit = exit;
     });
     for (const stream of [child.stdout, child.stderr]) {
       stream.setEncoding('utf8');
