@@ -444,6 +444,15 @@ class Scenario {
     return nginx;
   }
 
+  // `n` servers on one redis-server of their own (`--store`, plus `args`): several instances of
+  // one deployment. Resolves {redis, servers}.
+  async startInstances(n, { args = [] } = {}) {
+    const redis = await this.startRedis();
+    const servers = [];
+    for (let i = 0; i < n; i++) servers.push(await this.startServer({ args: ['--store', redis.url, ...args] }));
+    return { redis, servers };
+  }
+
   // Starts a redis-server of its own; stopped at cleanup after the servers.
   async startRedis() {
     const redis = new RedisProcess(await this.tempDir());

@@ -10,9 +10,7 @@ import { getJson, httpGet, makeShare, scenario, waitFor } from './harness.mjs';
 
 // Redis, two instances on it trusting 127.0.0.1 (where nginx connects from), and nginx in front.
 async function behindNginx(ctx, extraArgs) {
-  const redis = await ctx.startRedis();
-  const args = ['--store', redis.url, '--trusted-proxy', '127.0.0.1', ...extraArgs];
-  const instances = [await ctx.startServer({ args }), await ctx.startServer({ args })];
+  const { servers: instances } = await ctx.startInstances(2, { args: ['--trusted-proxy', '127.0.0.1', ...extraArgs] });
   return { nginx: await ctx.startNginx(instances), instances };
 }
 

@@ -8,7 +8,6 @@ import { test } from 'node:test';
 
 import { makeShare, scenario, waitFor } from './harness.mjs';
 
-const store = (redis) => ['--store', redis.url];
 const isSignal = (kind) => (m) => m.type === 'signal' && m.kind === kind;
 
 // core/cluster.hpp: a dead instance's key expires presence_ttl after its last refresh, and a survivor's
@@ -40,9 +39,7 @@ async function swarmAcross(ctx, a, b, share) {
 
 test('a client on one instance finds a holder on another and they negotiate through Redis', () =>
   scenario(async (ctx) => {
-    const redis = await ctx.startRedis();
-    const a = await ctx.startServer({ args: store(redis) });
-    const b = await ctx.startServer({ args: store(redis) });
+    const { servers: [a, b] } = await ctx.startInstances(2);
     const share = makeShare('across');
     const { holder, seeker } = await swarmAcross(ctx, a, b, share);
 
@@ -86,9 +83,7 @@ test('a client on one instance finds a holder on another and they negotiate thro
 
 test('the peers of a killed instance leave the swarm, with peer_left on the other instance, within the presence TTL', () =>
   scenario(async (ctx) => {
-    const redis = await ctx.startRedis();
-    const a = await ctx.startServer({ args: store(redis) });
-    const b = await ctx.startServer({ args: store(redis) });
+    const { servers: [a, b] } = await ctx.startInstances(2);
     const share = makeShare('killed');
     const { holder, seeker } = await swarmAcross(ctx, a, b, share);
 
@@ -108,9 +103,7 @@ test('the peers of a killed instance leave the swarm, with peer_left on the othe
 
 test('with Redis stopped, cross-instance work fails with store_unavailable, local relays go on, and all recovers once Redis is back', () =>
   scenario(async (ctx) => {
-    const redis = await ctx.startRedis();
-    const a = await ctx.startServer({ args: store(redis) });
-    const b = await ctx.startServer({ args: store(redis) });
+    const { redis, servers: [a, b] } = await ctx.startInstances(2);
     const share = makeShare('redis-down');
     const { holder, seeker } = await swarmAcross(ctx, a, b, share);
     const neighbour = await ctx.connect(a);  // same instance as the holder

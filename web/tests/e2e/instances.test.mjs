@@ -15,9 +15,7 @@ const BYTES = 5 * 1000 * 1000;
 const PLACEMENT_ATTEMPTS = 6;
 
 async function twoInstances(ctx) {
-  const redis = await ctx.startRedis();
-  const args = ['--store', redis.url, '--trusted-proxy', '127.0.0.1'];
-  return [await ctx.startServer({ args }), await ctx.startServer({ args })];
+  return (await ctx.startInstances(2, { args: ['--trusted-proxy', '127.0.0.1'] })).servers;
 }
 
 const connections = async (server) => (await getJson(server, '/api/stats')).body.connections;
