@@ -5,6 +5,7 @@
 // in flight (closed loop) or, with --rate, issuing them at a fixed total rate (open loop); `idle` opens
 // the connections, announces once, and holds them (answering the server's pings) for --duration.
 #include "latency.hpp"
+#include "peershare/core/descriptors.hpp"
 #include "workload.hpp"
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
@@ -18,7 +19,6 @@
 #include <boost/beast/websocket.hpp>
 
 #include <CLI/CLI.hpp>
-#include <sys/resource.h>
 
 #include <array>
 #include <chrono>
@@ -61,15 +61,6 @@ struct options {
     std::size_t connect_concurrency = 200;
     std::size_t depth = 1;  // operations in flight per connection
 };
-
-// Raises the soft descriptor limit to the hard one: every connection is a descriptor.
-void raise_descriptor_limit() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
 
 class load;
 
@@ -455,7 +446,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::Error& e) {
         return app.exit(e);
     }
-    raise_descriptor_limit();
+    peershare::raise_descriptor_limit();
     boost::asio::io_context ioc(1);
     load run(ioc, opt);
     run.begin();

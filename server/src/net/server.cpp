@@ -5,12 +5,11 @@
 #include "service.hpp"
 #include "stun_responder.hpp"
 
+#include "peershare/core/descriptors.hpp"
 #include "peershare/core/duration.hpp"
 #include "peershare/core/log.hpp"
 
 #include <boost/asio/signal_set.hpp>
-
-#include <sys/resource.h>
 
 #include <thread>
 
@@ -21,19 +20,6 @@ std::string url_of(const tcp::endpoint& ep) {
     auto a = ep.address();
     std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
     return "http://" + host + ":" + std::to_string(ep.port());
-}
-
-// Every connection is a file descriptor, and the usual soft limit (1024) is far below what the
-// server can hold: raise it to the hard limit the operator allows. Returns the limit in force.
-rlim_t raise_descriptor_limit() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
-    if (limit.rlim_cur < limit.rlim_max) {
-        rlimit raised = limit;
-        raised.rlim_cur = limit.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-    }
-    return limit.rlim_cur;
 }
 
 }  // namespace
