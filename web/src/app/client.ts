@@ -14,7 +14,7 @@ import { PeerLink, type SignalKind } from '../net/peer-link';
 import { FileSource } from '../storage/file-source';
 import { hashFiles } from '../storage/hashing';
 import type { PieceReader, PieceStorage, PieceStore } from '../storage/piece-store';
-import { loadMetadata, loadRecords, removeMetadata, saveMetadata, saveRecords, type ShareKind, type ShareRecord } from './library';
+import { listMetadata, loadMetadata, loadRecords, removeMetadata, saveMetadata, saveRecords, type ShareKind, type ShareRecord } from './library';
 
 // What a person is told when no peer of a download can be reached.
 export const NO_PATH_RELAY = "Could not connect through the relay (TURN): check the server's TURN settings.";
@@ -149,7 +149,9 @@ export class PeershareClient extends Emitter<ClientEvents> {
 
   // Restores the shares of earlier sessions and connects to the server.
   async start(): Promise<void> {
-    for (const record of loadRecords()) {
+    const records = loadRecords();
+    await this.sweepStorage(new Set(records.map((r) => r.resource)));
+    for (const record of records) {
       try {
         await this.restore(record);
       } catch (e) {
@@ -159,6 +161,24 @@ export class PeershareClient extends Emitter<ClientEvents> {
     this.speedTimer = setInterval(() => this.sampleSpeeds(), SPEED_SAMPLE_MS);
     this.signaling.start();
     this.changed();
+  }
+
+  // Deletes stored piece data and metadata of shares the library no longer lists: what a removal
+  // left when the page was closed or crashed part way through it. Every write path records a share
+  // in the library before storing anything for it, so nothing listed or being created is touched.
+  // A share another tab holds open stays locked and is left for a later start.
+  private async sweepStorage(listed: Set<string>): Promise<void> {
+    const [stored, metadata] = await Promise.all([
+      this.options.storage.listStoredShares().catch(() => [] as string[]),
+      listMetadata(),
+    ]);
+    for (const id of stored) {
+      if (listed.has(id)) continue;
+      await this.options.storage.removeStoredShare(id).catch((e) => console.warn('peershare: cannot delete leftover data of', id, e));
+    }
+    for (const id of metadata) {
+      if (!listed.has(id)) await removeMetadata(id);
+    }
   }
 
   // Disconnects everything (a page going away; tests).
@@ -198,8 +218,9 @@ export class PeershareClient extends Emitter<ClientEvents> {
       real.metadataBytes = meta.bytes;
       real.entry.meta = meta.decoded;
       this.shares.set(meta.resource, real);
-      await saveMetadata(meta.resource, meta.bytes);
+      // The record goes first: storage without a record is swept at the next start (see sweepStorage).
       this.persist();
+      await saveMetadata(meta.resource, meta.bytes);
       await this.attachFiles(real, files);
       return meta.resource;
     } catch (e) {
@@ -255,8 +276,8 @@ export class PeershareClient extends Emitter<ClientEvents> {
       s.entry.name = meta.name;
       s.entry.size = meta.totalSize;
       s.entry.pieces = meta.pieceCount;
-      await saveMetadata(resource, bytes);
       this.persist();
+      await saveMetadata(resource, bytes);
       await this.openDownload(s);
       // The lookup that brought the metadata lists holders; without one (the page was still
       // connecting) ask now. A welcome that arrived meanwhile found no swarm to announce yet.
@@ -305,6 +326,10 @@ export class PeershareClient extends Emitter<ClientEvents> {
     if (!s) return;
     s.abort?.abort();
     this.shares.delete(resource);
+    // The record goes before the data: a reload or crash part way through the deletion below must not
+    // bring the share back; the next start deletes what is left (sweepStorage).
+    this.persist();
+    this.changed();
     for (const link of [...s.links.values()]) link.close('removed');
     s.swarm?.destroy();
     if (this.signaling.state === 'open') this.signaling.request({ type: 'leave', resource }).catch(() => undefined);
@@ -312,8 +337,6 @@ export class PeershareClient extends Emitter<ClientEvents> {
     else if (s.entry.kind === 'download') await this.options.storage.removeStoredShare(resource).catch(() => undefined);
     await s.reader?.close().catch(() => undefined);
     await removeMetadata(resource);
-    this.persist();
-    this.changed();
   }
 
   // The share's bytes as disk-backed Blobs, one per file, for saving; no whole-file buffer.

@@ -67,6 +67,18 @@ export async function loadMetadata(resource: string): Promise<Uint8Array | null>
   }
 }
 
+// Ids of every share with stored metadata, in no particular order.
+export async function listMetadata(): Promise<string[]> {
+  try {
+    const dir = (await metaDir()) as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> };
+    const ids: string[] = [];
+    for await (const name of dir.keys()) ids.push(name);
+    return ids;
+  } catch {
+    return [];
+  }
+}
+
 export async function removeMetadata(resource: string): Promise<void> {
   try {
     await (await metaDir()).removeEntry(resource);

@@ -1,8 +1,9 @@
 // End-to-end actions a person takes on a share's row, in real Chromium against the real server
 // binary: sharing again after a reload (the wrong files are refused, the right ones are accepted),
-// pausing and resuming a download, aborting one (its data leaves browser storage), opening a link
-// nobody holds or nobody ever shared, and the Downloads list showing progress. Where a transfer
-// completes, the saved bytes are hashed.
+// pausing and resuming a download, aborting one (its data leaves browser storage, and what a
+// removal cut short left is deleted at the next start), opening a link nobody holds or nobody ever
+// shared, and the Downloads list showing progress. Where a transfer completes, the saved bytes are
+// hashed.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -175,10 +176,47 @@ test('abort deletes a partial download: gone from the list, after a reload, and 
     assert.ok((await bob.page.$(ROW(resource))) === null, 'the aborted download is not listed after a reload');
     const listed = await bob.page.evaluate(() => window.peershare.client.entries().map((e) => e.resource));
     assert.ok(!listed.includes(resource), `the client does not know the share: ${JSON.stringify(listed)}`);
-    const after = await storedShares(bob);
-    assert.ok(!after.shares.includes(resource), `piece data deleted: ${JSON.stringify(after.shares)}`);
-    assert.ok(!after.metadata.includes(resource), `metadata deleted: ${JSON.stringify(after.metadata)}`);
+    // The reload may have cut the deletion short; then the new page finishes it when it starts (the
+    // files of a share stay locked until the old page's storage worker is gone, so wait for it).
+    let after;
+    await waitUntil('the aborted share to leave browser storage', async () => {
+      after = await storedShares(bob);
+      return !after.shares.includes(resource) && !after.metadata.includes(resource);
+    }, { timeoutMs: 15000 });
     assert.ok(!after.library.includes(resource), `not in the library: ${JSON.stringify(after.library)}`);
+  }));
+
+test('storage a removal left behind is deleted at the next start; listed shares keep theirs', { timeout: TEST_TIMEOUT }, () =>
+  e2e(async ({ dir, open }) => {
+    const file = await makeRandomFile(dir, 'kept.bin', 1 * MiB);
+    const alice = await open('alice');
+    const { resource } = await shareFiles(alice, [file.path]);
+    // What a page closed part way through removing a download leaves: piece data and metadata of a
+    // share the library no longer lists.
+    const orphan = 'cd'.repeat(32);
+    await alice.page.evaluate(async (id) => {
+      const root = await navigator.storage.getDirectory();
+      const shares = await root.getDirectoryHandle('shares', { create: true });
+      const data = await (await shares.getDirectoryHandle(id, { create: true })).getFileHandle('data', { create: true });
+      const w = await data.createWritable();
+      await w.write(new Uint8Array(4096));
+      await w.close();
+      const metadata = await root.getDirectoryHandle('metadata', { create: true });
+      const m = await (await metadata.getFileHandle(id, { create: true })).createWritable();
+      await m.write(new Uint8Array([1, 2, 3]));
+      await m.close();
+    }, orphan);
+    const before = await storedShares(alice);
+    assert.ok(before.shares.includes(orphan) && before.metadata.includes(orphan), JSON.stringify(before));
+    assert.ok(!before.library.includes(orphan));
+
+    await reloadPerson(alice);
+    const after = await storedShares(alice);
+    assert.ok(!after.shares.includes(orphan), `orphaned piece data deleted: ${JSON.stringify(after.shares)}`);
+    assert.ok(!after.metadata.includes(orphan), `orphaned metadata deleted: ${JSON.stringify(after.metadata)}`);
+    assert.ok(after.metadata.includes(resource), `the listed share keeps its metadata: ${JSON.stringify(after.metadata)}`);
+    assert.ok(after.library.includes(resource));
+    assert.equal((await rowData(alice, resource)).state, 'needs-files', 'the listed share is restored');
   }));
 
 test('a link nobody holds waits for a holder; an id nobody shared is not found', { timeout: TEST_TIMEOUT }, () =>
