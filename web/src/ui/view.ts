@@ -7,6 +7,11 @@ import { formatBytes, formatEta, formatSpeed } from './format';
 import { qrSvg } from './qr';
 
 const UPLOAD_CAP_KEY = 'peershare.uploadCapKiB';
+// The page redraws at most this often: a transfer changes its row with every block, and redrawing
+// at every frame (60 a second) took CPU from the transfer itself: in the single-source benchmark
+// the browsers, which share the machine's cores, moved data about 10% faster with the lists drawn
+// five times a second (bench/RESULTS.md). After a quiet spell the next change is drawn at once.
+export const REDRAW_INTERVAL_MS = 200;
 
 // The lowest upload limit the engine applies (see MIN_UPLOAD_CAP_BYTES).
 export const MIN_UPLOAD_CAP_KIB = MIN_UPLOAD_CAP_BYTES / 1024;
@@ -63,6 +68,7 @@ function stateText(e: ShareEntry): string {
 export class View {
   private readonly rows = new Map<string, Row>();
   private scheduled = false;
+  private lastRender = -Infinity;
   private lastShared: string | null = null;
 
   constructor(private readonly client: PeershareClient) {}
@@ -146,13 +152,19 @@ export class View {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    requestAnimationFrame(() => {
-      this.scheduled = false;
-      this.render();
-    });
+    const wait = Math.max(0, this.lastRender + REDRAW_INTERVAL_MS - performance.now());
+    setTimeout(
+      () =>
+        requestAnimationFrame(() => {
+          this.scheduled = false;
+          this.render();
+        }),
+      wait,
+    );
   }
 
   private render(): void {
+    this.lastRender = performance.now();
     const status = $('status');
     const state = this.client.connection;
     status.dataset.state = state;
