@@ -11,12 +11,14 @@
 // its call: the connection stays in step and is kept.
 #include "redis_connection.hpp"
 
+#include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <cerrno>
 #include <charconv>
+#include <stdexcept>
 #include <sys/time.h>
 
 namespace peershare::redis {
@@ -98,6 +100,21 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
     return std::nullopt;
 }
 
+std::string script_sha1(std::string_view script) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(script.data(), script.size(), digest, &size, EVP_sha1(), nullptr) != 1)
+        throw std::runtime_error("SHA-1 failed in libcrypto");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * size);
+    for (unsigned int i = 0; i < size; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0xf];
+    }
+    return out;
+}
+
 redisContext& connection::context() {
     if (ctx_) return *ctx_;
     auto now = std::chrono::steady_clock::now();
@@ -150,22 +167,38 @@ void connection::failed(const char* what, int err) {
     throw store_error(name_ + ": " + what + " failed: " + why);
 }
 
-reply_ptr connection::command(const char* what, const std::vector<std::string_view>& args) {
+reply_ptr connection::exchange(const char* what, const std::vector<std::string_view>& args) {
     redisContext& c = context();
     int err = 0;
     auto r = send_command(c, args, err);
     if (!r) failed(what, err);
+    return r;
+}
+
+reply_ptr connection::accepted(const char* what, reply_ptr r) const {
     if (r->type == REDIS_REPLY_ERROR) throw store_error(name_ + ": " + what + " refused: " + std::string(text_of(*r)));
     return r;
 }
 
+reply_ptr connection::command(const char* what, const std::vector<std::string_view>& args) {
+    return accepted(what, exchange(what, args));
+}
+
 reply_ptr connection::eval(const char* what, const char* script, const std::vector<std::string>& keys,
                            const std::vector<std::string_view>& args) {
+    auto [known, added] = script_shas_.try_emplace(script);
+    if (added) known->second = script_sha1(script);
     auto nkeys = std::to_string(keys.size());
-    std::vector<std::string_view> argv{"EVAL", script, nkeys};
+    std::vector<std::string_view> argv{"EVALSHA", known->second, nkeys};
     for (const auto& k : keys) argv.push_back(k);
     for (auto a : args) argv.push_back(a);
-    return command(what, argv);
+    auto r = exchange(what, argv);
+    if (r->type == REDIS_REPLY_ERROR && text_of(*r).starts_with("NOSCRIPT")) {
+        argv[0] = "EVAL";
+        argv[1] = script;
+        r = exchange(what, argv);
+    }
+    return accepted(what, std::move(r));
 }
 
 std::int64_t connection::integer(const reply_ptr& r, const char* what) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace peershare::redis {
@@ -34,6 +35,9 @@ inline std::string_view text_of(const redisReply& r) { return {r.str, r.len}; }
 
 // An integer written by Redis as text: a sorted-set score or a hash field we stored.
 std::optional<std::int64_t> parse_int(std::string_view s);
+
+// The name Redis caches a script under: its SHA-1 in lowercase hex (EVALSHA, SCRIPT LOAD).
+std::string script_sha1(std::string_view script);
 
 class connection {
 public:
@@ -53,7 +57,9 @@ public:
     }
     reply_ptr command(const char* what, const std::vector<std::string_view>& args);
 
-    // EVAL of `script` with these keys and arguments.
+    // Runs `script` with these keys and arguments: EVALSHA by its SHA-1, so the script's text is sent
+    // only when Redis does not have it cached (NOSCRIPT: a fresh or restarted Redis, SCRIPT FLUSH),
+    // then as EVAL, which caches it again.
     reply_ptr eval(const char* what, const char* script, const std::vector<std::string>& keys,
                    const std::vector<std::string_view>& args);
 
@@ -80,9 +86,14 @@ private:
     context_ptr open();
     std::string connect_failure(const redisContext& c) const;
     [[noreturn]] void failed(const char* what, int err);
+    // Sends one command and reads its reply, which may be an error reply; I/O failures throw.
+    reply_ptr exchange(const char* what, const std::vector<std::string_view>& args);
+    // `r`, unless it is an error reply: then store_error with Redis's reason.
+    reply_ptr accepted(const char* what, reply_ptr r) const;
 
     redis_url url_;
     std::string name_;
+    std::unordered_map<std::string, std::string> script_shas_;  // script text -> script_sha1(text)
     context_ptr ctx_;
     std::chrono::steady_clock::time_point next_attempt_{};
     std::chrono::milliseconds backoff_ = redis_limits::min_reconnect_backoff;

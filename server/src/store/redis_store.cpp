@@ -7,7 +7,7 @@
 //   peershare:share:<id>   hash {metadata: the canonical bytes, created: Unix seconds}
 //   peershare:last_seen    sorted set, member <id>, score last_seen in Unix seconds (exact in a double)
 // A share exists when it is in both. last_seen lives only in the sorted set, so stale() is one range
-// query on it. Every operation that reads or writes both keys is one Lua script (EVAL), which Redis
+// query on it. Every operation that reads or writes both keys is one Lua script (EVALSHA), which Redis
 // runs atomically: put-if-absent-else-raise, touch, get and remove_if_stale never see or leave half a
 // share, even with several instances calling at once. A share found in only one of the two keys
 // (possible only if something outside peershare deleted a key) is treated as absent and rewritten

@@ -152,6 +152,29 @@ TEST(redis_store, an_error_reply_throws_store_error_with_redis_reason_and_the_co
     EXPECT_EQ(connections_received(server), before + 2) << "the store kept its connection (the two are the test's own)";
 }
 
+// Calls of one command so far, from INFO commandstats (0 when it was never called).
+long calls_of(const redis_server& server, const std::string& command) {
+    auto info = server.command({"INFO", "commandstats"});
+    auto key = "cmdstat_" + command + ":calls=";
+    auto at = info.find(key);
+    return at == std::string::npos ? 0 : std::stol(info.substr(at + key.size()));
+}
+
+TEST(redis_store, scripts_are_sent_once_and_again_after_redis_forgets_them) {
+    redis_server server;
+    auto store = make_redis_store(server.url());
+    ASSERT_TRUE(store->put(id_a, metadata_a, 10));
+    for (int n = 0; n < 5; ++n) ASSERT_TRUE(store->touch(id_a, 20 + n));
+    // Two scripts (put, touch): the text of each went once (EVAL after a NOSCRIPT), every later call
+    // named it by its SHA-1 (EVALSHA). A wrong SHA-1 would be NOSCRIPT every time: six EVALs.
+    EXPECT_EQ(calls_of(server, "eval"), 2);
+    EXPECT_GE(calls_of(server, "evalsha"), 4);
+    ASSERT_EQ(server.command({"SCRIPT", "FLUSH"}), "OK");
+    EXPECT_TRUE(store->touch(id_a, 40)) << "NOSCRIPT after a flush: the script is sent again";
+    EXPECT_EQ(calls_of(server, "eval"), 3);
+    EXPECT_EQ(store->get(id_a)->last_seen, 40);
+}
+
 TEST(redis_store, opening_a_store_on_a_closed_port_throws_store_error_naming_the_url) {
     redis_url url;
     {
