@@ -26,6 +26,16 @@ void metrics::http_response(unsigned status) noexcept {
     if (cls >= 1 && cls <= 5) http_[cls].fetch_add(1, relaxed);
 }
 
+void metrics::cluster_relayed(cluster_relay r) noexcept {
+    cluster_relays_[static_cast<std::size_t>(r)].fetch_add(1, relaxed);
+}
+void metrics::cluster_message_in(bool valid) noexcept { cluster_in_[valid ? 0 : 1].fetch_add(1, relaxed); }
+void metrics::cluster_link_state(cluster_link l, bool up) noexcept {
+    auto i = static_cast<std::size_t>(l);
+    bool was = cluster_up_[i].exchange(up, relaxed);
+    if (was && !up) cluster_failures_[i].fetch_add(1, relaxed);
+}
+
 std::string metrics::render(const gauges& g) const {
     std::ostringstream o;
     header(o, "peershare_connections", "gauge", "Open WebSocket connections.");
@@ -57,6 +67,26 @@ std::string metrics::render(const gauges& g) const {
     header(o, "peershare_http_requests_total", "counter", "HTTP responses, by status class.");
     for (unsigned cls = 1; cls <= 5; ++cls)
         o << "peershare_http_requests_total{status=\"" << cls << "xx\"} " << http_[cls].load(relaxed) << '\n';
+    if (!g.cluster) return o.str();
+    static constexpr const char* relay_results[] = {"delivered", "unknown_peer", "not_listening", "failed"};
+    static constexpr const char* links[] = {"heartbeat", "subscriber"};
+    header(o, "peershare_cluster_relays_total", "counter",
+           "Signals for peers of other instances, routed through Redis, by result (failed: Redis did not answer).");
+    for (std::size_t i = 0; i < cluster_relays_.size(); ++i)
+        o << "peershare_cluster_relays_total{result=\"" << relay_results[i] << "\"} " << cluster_relays_[i].load(relaxed)
+          << '\n';
+    header(o, "peershare_cluster_messages_in_total", "counter",
+           "Messages from other instances (relayed signals, swarm pushes), by result.");
+    o << "peershare_cluster_messages_in_total{result=\"delivered\"} " << cluster_in_[0].load(relaxed) << '\n';
+    o << "peershare_cluster_messages_in_total{result=\"malformed\"} " << cluster_in_[1].load(relaxed) << '\n';
+    header(o, "peershare_cluster_redis_up", "gauge",
+           "1 while a link of this instance to Redis works: heartbeat (presence and commands) and subscriber (pub/sub).");
+    for (std::size_t i = 0; i < cluster_up_.size(); ++i)
+        o << "peershare_cluster_redis_up{link=\"" << links[i] << "\"} " << (cluster_up_[i].load(relaxed) ? 1 : 0) << '\n';
+    header(o, "peershare_cluster_redis_failures_total", "counter", "Times a link to Redis went down, by link.");
+    for (std::size_t i = 0; i < cluster_failures_.size(); ++i)
+        o << "peershare_cluster_redis_failures_total{link=\"" << links[i] << "\"} " << cluster_failures_[i].load(relaxed)
+          << '\n';
     return o.str();
 }
 

@@ -161,7 +161,8 @@ asio::awaitable<void> http_session::run() {
                     break;
                 case routing::route::metrics: {
                     auto c = svc_.tracker().stats();
-                    reply = api::metrics_text(svc_.metrics(), {c.swarms, c.memberships, svc_.resource_count().load()});
+                    reply = api::metrics_text(svc_.metrics(), {c.swarms, c.memberships, svc_.resource_count().load(),
+                                                              svc_.cluster() != nullptr});
                     break;
                 }
                 case routing::route::stats:

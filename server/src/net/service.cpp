@@ -41,6 +41,7 @@ service::service(const server_config& config, asio::io_context& ioc)
     if (config.redis) {
         cluster_ = std::make_unique<redis_swarms>(*config.redis, config.lim.max_swarm_size);
         cluster_->heartbeat();  // alive before any peer of this instance is listed
+        metrics_.cluster_link_state(metrics::cluster_link::heartbeat, true);
     }
 }
 
@@ -85,6 +86,7 @@ void service::heartbeat_loop() {
             if (!failing) PS_LOG(warn, "cluster: heartbeat failed (retried with backoff): " << e.what());
             failing = true;
         }
+        metrics_.cluster_link_state(metrics::cluster_link::heartbeat, !failing);
         if (!failing && cluster_->needs_resync() && !resync_queued_.exchange(true)) {
             asio::post(cluster_thread_, [this] {
                 resync_queued_ = false;
@@ -113,10 +115,12 @@ void service::subscriber_loop() {
             auto message = cluster_->next_message(resubscribed);
             if (resubscribed && failing) PS_LOG(info, "cluster: subscribed again to this instance's channel");
             failing = false;
+            metrics_.cluster_link_state(metrics::cluster_link::subscriber, true);
             if (message) from_instance(*message);
         } catch (const store_error& e) {
             if (!failing) PS_LOG(warn, "cluster: subscriber lost Redis (reconnecting with backoff): " << e.what());
             failing = true;
+            metrics_.cluster_link_state(metrics::cluster_link::subscriber, false);
             if (!cluster_wait(redis_limits::min_reconnect_backoff)) return;
         }
     }
@@ -124,6 +128,7 @@ void service::subscriber_loop() {
 
 void service::from_instance(std::string_view text) {
     auto message = cluster::decode(text);
+    metrics_.cluster_message_in(message.has_value());
     if (!message) {
         PS_LOG(warn, "cluster: ignored a malformed message from another instance (" << text.size() << " bytes)");
         return;

@@ -306,9 +306,13 @@ asio::awaitable<void> websocket_session::handle_signal(const signaling::request_
         routed = co_await svc_.on_cluster([&](redis_swarms& c) { return c.relay(*r.remote); });
     } catch (const store_error& e) {
         PS_LOG(warn, "cluster: relay to " << s.to.str().substr(0, 8) << " failed: " << e.what());
+        svc_.metrics().cluster_relayed(metrics::cluster_relay::failed);
         reply_error(errc::store_unavailable, {}, id);
         co_return;
     }
+    svc_.metrics().cluster_relayed(routed == redis_swarms::route::delivered      ? metrics::cluster_relay::delivered
+                                   : routed == redis_swarms::route::unknown_peer ? metrics::cluster_relay::unknown_peer
+                                                                                 : metrics::cluster_relay::not_listening);
     if (routed == redis_swarms::route::unknown_peer) reply_error(errc::unknown_peer, {}, id);
     else if (routed == redis_swarms::route::not_listening)
         reply_error(errc::store_unavailable, "the peer's server instance is reconnecting to Redis; try again", id);

@@ -31,6 +31,7 @@ test('/metrics is Prometheus text declaring every metric of §3 with its type', 
     for (const g of ['peershare_connections', 'peershare_swarms', 'peershare_peers_in_swarms', 'peershare_resources', 'peershare_connections_total']) {
       assert.ok(m.some((s) => s.name === g), `${g} has a sample`);
     }
+    assert.ok(!m.some((s) => s.name.startsWith('peershare_cluster_')), 'no cluster metrics without --store redis://');
   }));
 
 test('message, error, connection and gauge metrics move with traffic', () =>

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { makeShare, scenario, waitFor } from './harness.mjs';
+import { makeShare, metric, readMetrics, scenario, waitFor } from './harness.mjs';
 
 const isSignal = (kind) => (m) => m.type === 'signal' && m.kind === kind;
 
@@ -79,6 +79,22 @@ test('a client on one instance finds a holder on another and they negotiate thro
     assert.equal((await holder.nextOfType('peer_left')).peer, seeker.peer);
     const after = await (await ctx.connect(b)).request({ type: 'lookup', resource: share.id });
     assert.deepEqual(after.peers, [{ peer: holder.peer, complete: true }]);
+
+    // What crossed instances is counted: b routed the seeker's offer and null candidate and refused
+    // the signal to a stranger; a delivered them and its pushes came from b.
+    const [ma, mb] = [await readMetrics(a), await readMetrics(b)];
+    const relays = (m, result) => metric(m, 'peershare_cluster_relays_total', { result });
+    assert.equal(relays(mb, 'delivered'), 2, 'offer and candidate from b to a');
+    assert.equal(relays(mb, 'unknown_peer'), 1);
+    assert.equal(relays(ma, 'delivered'), 2, 'answer and candidate from a to b');
+    assert.equal(relays(ma, 'failed') + relays(mb, 'failed'), 0);
+    assert.ok(metric(ma, 'peershare_cluster_messages_in_total', { result: 'delivered' }) >= 2 + 3, 'signals and pushes from b');
+    assert.equal(metric(ma, 'peershare_cluster_messages_in_total', { result: 'malformed' }), 0);
+    for (const m of [ma, mb]) {
+      assert.equal(m.types.get('peershare_cluster_redis_up'), 'gauge');
+      assert.equal(metric(m, 'peershare_cluster_redis_up', { link: 'heartbeat' }), 1);
+      assert.equal(metric(m, 'peershare_cluster_redis_up', { link: 'subscriber' }), 1);
+    }
   }));
 
 test('the peers of a killed instance leave the swarm, with peer_left on the other instance, within the presence TTL', () =>
@@ -114,10 +130,18 @@ test('with Redis stopped, cross-instance work fails with store_unavailable, loca
     await redis.stop();
     const across = await seeker.request({ type: 'signal', resource: share.id, to: holder.peer, kind: 'offer', data: { n: 1 } });
     assert.equal(across.code, 'store_unavailable', JSON.stringify(across));
+    assert.equal(metric(await readMetrics(b), 'peershare_cluster_relays_total', { result: 'failed' }), 1);
     const lookup = await seeker.request({ type: 'lookup', resource: share.id });
     assert.equal(lookup.code, 'store_unavailable', 'no lookup answered from one instance\'s view alone');
     neighbour.send({ type: 'signal', resource: share.id, to: holder.peer, kind: 'offer', data: { local: true } });
     assert.deepEqual((await holder.next(isSignal('offer'))).data, { local: true });
+    // Both links of both instances are seen down (the heartbeat notices at its next beat).
+    for (const server of [a, b]) {
+      await waitFor('/metrics to show both links to Redis down', async () => {
+        const m = await readMetrics(server);
+        return ['heartbeat', 'subscriber'].every((link) => metric(m, 'peershare_cluster_redis_up', { link }) === 0);
+      }, { timeoutMs: REFRESH_MS + 5000, intervalMs: 250 });
+    }
 
     await redis.start();  // same port, empty: both instances must rewrite their memberships
     const found = await waitFor('a lookup across instances to list every member again', async () => {
@@ -133,4 +157,12 @@ test('with Redis stopped, cross-instance work fails with store_unavailable, loca
       ]);
       return got;
     }, { timeoutMs: RECOVERS_WITHIN_MS, intervalMs: 250 });
+    for (const server of [a, b]) {
+      const m = await waitFor('/metrics to show both links to Redis up again', async () => {
+        const r = await readMetrics(server);
+        return ['heartbeat', 'subscriber'].every((link) => metric(r, 'peershare_cluster_redis_up', { link }) === 1) ? r : undefined;
+      }, { timeoutMs: RECOVERS_WITHIN_MS, intervalMs: 250 });
+      for (const link of ['heartbeat', 'subscriber'])
+        assert.equal(metric(m, 'peershare_cluster_redis_failures_total', { link }), 1, `one outage of the ${link} link`);
+    }
   }));
