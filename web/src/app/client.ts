@@ -14,6 +14,15 @@ import { PeerLink, type SignalKind } from '../net/peer-link';
 import { FileSource } from '../storage/file-source';
 import { hashFiles } from '../storage/hashing';
 import type { PieceReader, PieceStorage, PieceStore } from '../storage/piece-store';
+import {
+  describeBlocked,
+  filesFromHandles,
+  listHandles,
+  loadHandles,
+  removeHandles,
+  saveHandles,
+  type ReadableHandle,
+} from './file-handles';
 import { listMetadata, loadMetadata, loadRecords, removeMetadata, saveMetadata, saveRecords, type ShareKind, type ShareRecord } from './library';
 
 // What a person is told when no peer of a download can be reached.
@@ -58,6 +67,9 @@ export interface ShareEntry {
   // Why peers were disconnected by the engine (corrupt piece, protocol violation, stall), newest last.
   dropped: string[];
   addedAt: number;
+  // A share from disk whose files the browser lets us keep handles to (app/file-handles.ts): after
+  // a reload, shareStoredFiles() reads them again, no picking needed.
+  storedFiles: boolean;
 }
 
 interface Internal {
@@ -163,14 +175,15 @@ export class PeershareClient extends Emitter<ClientEvents> {
     this.changed();
   }
 
-  // Deletes stored piece data and metadata of shares the library no longer lists: what a removal
+  // Deletes stored piece data, metadata and file handles of shares the library no longer lists: what a removal
   // left when the page was closed or crashed part way through it. Every write path records a share
   // in the library before storing anything for it, so nothing listed or being created is touched.
   // A share another tab holds open stays locked and is left for a later start.
   private async sweepStorage(listed: Set<string>): Promise<void> {
-    const [stored, metadata] = await Promise.all([
+    const [stored, metadata, handles] = await Promise.all([
       this.options.storage.listStoredShares().catch(() => [] as string[]),
       listMetadata(),
+      listHandles(),
     ]);
     for (const id of stored) {
       if (listed.has(id)) continue;
@@ -178,6 +191,9 @@ export class PeershareClient extends Emitter<ClientEvents> {
     }
     for (const id of metadata) {
       if (!listed.has(id)) await removeMetadata(id);
+    }
+    for (const id of handles) {
+      if (!listed.has(id)) await removeHandles(id);
     }
   }
 
@@ -195,7 +211,8 @@ export class PeershareClient extends Emitter<ClientEvents> {
   // --- sharing ---
 
   // Hashes the files (in a worker, with progress), publishes the metadata, and starts seeding.
-  async shareFiles(files: File[]): Promise<string> {
+  // `handles`, where the browser gave them (same order as `files`), are kept for after a reload.
+  async shareFiles(files: File[], handles?: readonly ReadableHandle[]): Promise<string> {
     if (files.length === 0) throw new PeershareError('no_files', 'Pick at least one file.');
     const name = files.length === 1 ? safeName(files[0].name) : `${files.length} files`;
     const paths = uniquePaths(files);
@@ -210,7 +227,10 @@ export class PeershareClient extends Emitter<ClientEvents> {
       this.shares.delete(placeholder);
       const existing = this.shares.get(meta.resource);
       if (existing) {
-        if (existing.entry.state === 'needs-files') await this.attachFiles(existing, files);
+        if (existing.entry.state === 'needs-files') {
+          await this.keepHandles(existing, handles);
+          await this.attachFiles(existing, files);
+        }
         this.changed();
         return meta.resource;
       }
@@ -221,6 +241,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
       // The record goes first: storage without a record is swept at the next start (see sweepStorage).
       this.persist();
       await saveMetadata(meta.resource, meta.bytes);
+      await this.keepHandles(real, handles);
       await this.attachFiles(real, files);
       return meta.resource;
     } catch (e) {
@@ -228,6 +249,25 @@ export class PeershareClient extends Emitter<ClientEvents> {
       this.changed();
       throw e;
     }
+  }
+
+  // After a reload: reads the files of a listed share again through its stored handles, asking the
+  // browser's permission if it wants it (call from a click). When they cannot be read, the row
+  // says why and the person picks the files instead.
+  async shareStoredFiles(resource: string): Promise<void> {
+    const s = this.shares.get(resource);
+    if (!s || s.entry.state !== 'needs-files') return;
+    const handles = await loadHandles(resource);
+    if (!handles) {
+      s.entry.storedFiles = false;
+      this.changed();
+      return;
+    }
+    const result = await filesFromHandles(handles, { ask: true });
+    if ('files' in result) return this.reshareFiles(resource, result.files);
+    s.entry.error = describeBlocked(result.blocked);
+    if (result.blocked !== 'prompt') s.entry.storedFiles = false;
+    this.changed();
   }
 
   // After a reload: the person picks the files of a listed share again; they are recognised by
@@ -337,6 +377,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     else if (s.entry.kind === 'download') await this.options.storage.removeStoredShare(resource).catch(() => undefined);
     await s.reader?.close().catch(() => undefined);
     await removeMetadata(resource);
+    await removeHandles(resource);
   }
 
   // The share's bytes as disk-backed Blobs, one per file, for saving; no whole-file buffer.
@@ -390,6 +431,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
         relayed: 0,
         dropped: [],
         addedAt: Date.now(),
+        storedFiles: false,
       },
       metadataBytes: null,
       swarm: null,
@@ -513,6 +555,29 @@ export class PeershareClient extends Emitter<ClientEvents> {
     s.paused = record.state === 'paused';
     this.shares.set(record.resource, s);
     if (record.kind === 'download') await this.openDownload(s);
+    else await this.restoreFromHandles(s);
+  }
+
+  // A share from disk with stored handles is shared again at once when the browser still lets us
+  // read its files (hashed again first: they may have changed); otherwise it waits for a click.
+  private async restoreFromHandles(s: Internal): Promise<void> {
+    const handles = await loadHandles(s.entry.resource);
+    if (!handles) return;
+    s.entry.storedFiles = true;
+    const result = await filesFromHandles(handles, { ask: false });
+    if ('files' in result) void this.reshareFiles(s.entry.resource, result.files);
+    else if (result.blocked !== 'prompt') s.entry.error = describeBlocked(result.blocked);
+  }
+
+  // Stores the handles of a share's files, if the browser gave them.
+  private async keepHandles(s: Internal, handles: readonly ReadableHandle[] | undefined): Promise<void> {
+    if (!handles || handles.length === 0) return;
+    try {
+      await saveHandles(s.entry.resource, handles);
+      s.entry.storedFiles = true;
+    } catch (e) {
+      console.warn('peershare: cannot keep the file handles of', s.entry.resource, e);
+    }
   }
 
   private persist(): void {

@@ -2,11 +2,16 @@
 // files lists (one keyed row per share, updated in place), the share link with its QR code, the
 // connection status and notices, and turns clicks into client actions.
 import { describeError, type PeershareClient, type ShareEntry } from '../app/client';
+import { describeBlocked, filesFromHandles, type ReadableHandle } from '../app/file-handles';
 import { MIN_UPLOAD_CAP_BYTES } from '../engine/constants';
 import { formatBytes, formatEta, formatSpeed } from './format';
 import { qrSvg } from './qr';
 
 const UPLOAD_CAP_KEY = 'peershare.uploadCapKiB';
+
+// The parts of the File System Access API the page uses, where the browser has them.
+type PickerWindow = Window & { showOpenFilePicker?: (options: { multiple: boolean }) => Promise<ReadableHandle[]> };
+type DropItem = DataTransferItem & { getAsFileSystemHandle?: () => Promise<ReadableHandle | null> };
 // The page redraws at most this often: a transfer changes its row with every block, and redrawing
 // at every frame (60 a second) took CPU from the transfer itself: in the single-source benchmark
 // the browsers, which share the machine's cores, moved data about 10% faster with the lists drawn
@@ -81,6 +86,14 @@ export class View {
       if (files.length > 0) void this.share(files);
     });
     const drop = $('drop-zone');
+    // Where the browser has the File System Access picker, it is used instead of the input, so the
+    // share keeps handles to its files for after a reload (app/file-handles.ts).
+    drop.addEventListener('click', (e) => {
+      const picker = (window as PickerWindow).showOpenFilePicker;
+      if (!picker) return;
+      e.preventDefault(); // on the label or the input itself: the input's own dialog stays closed
+      void this.pickWithHandles(picker);
+    });
     drop.addEventListener('dragover', (e) => {
       e.preventDefault();
       drop.classList.add('dragging');
@@ -90,7 +103,12 @@ export class View {
       e.preventDefault();
       drop.classList.remove('dragging');
       const files = [...(e.dataTransfer?.files ?? [])];
-      if (files.length > 0) void this.share(files);
+      // Handles must be asked for while the event is handled; the files are used without them
+      // when the browser gives none (or a dropped item is a folder).
+      const handles = [...(e.dataTransfer?.items ?? [])]
+        .filter((item) => item.kind === 'file')
+        .map((item) => (item as DropItem).getAsFileSystemHandle?.() ?? Promise.resolve(null));
+      if (files.length > 0) void this.shareDropped(files, handles);
     });
     $('copy-link').addEventListener('click', () => {
       const input = $('share-link') as HTMLInputElement;
@@ -124,9 +142,29 @@ export class View {
     if (id) void this.client.download(id);
   }
 
-  private async share(files: File[]): Promise<void> {
+  private async pickWithHandles(picker: NonNullable<PickerWindow['showOpenFilePicker']>): Promise<void> {
+    let handles: ReadableHandle[];
     try {
-      const id = await this.client.shareFiles(files);
+      handles = await picker({ multiple: true });
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') return; // the person closed the picker
+      this.notice(describeError(e));
+      return;
+    }
+    const result = await filesFromHandles(handles, { ask: false });
+    if ('files' in result) await this.share(result.files, handles);
+    else this.notice(describeBlocked(result.blocked));
+  }
+
+  private async shareDropped(files: File[], pending: Array<Promise<ReadableHandle | null>>): Promise<void> {
+    const handles = await Promise.all(pending).catch(() => []);
+    const usable = handles.length === files.length && handles.every((h) => h?.kind === 'file');
+    await this.share(files, usable ? (handles as ReadableHandle[]) : undefined);
+  }
+
+  private async share(files: File[], handles?: ReadableHandle[]): Promise<void> {
+    try {
+      const id = await this.client.shareFiles(files, handles);
       this.showLink(id);
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') return;
@@ -253,7 +291,7 @@ export class View {
     if (e.error) parts.push(e.error);
     row.detail.textContent = parts.filter(Boolean).join(' · ');
 
-    const key = `${inDownloads}:${e.state}:${e.kind}`;
+    const key = `${inDownloads}:${e.state}:${e.kind}:${e.storedFiles}`;
     if (key === row.actionKey) return;
     row.actionKey = key;
     const buttons: HTMLElement[] = [];
@@ -274,8 +312,9 @@ export class View {
       if (e.state === 'seeding' || e.state === 'needs-files')
         button('Copy link', 'copy', () => void navigator.clipboard?.writeText(this.client.shareLink(id)).catch(() => undefined));
       if (e.kind === 'download' && e.state === 'seeding') button('Save', 'save', () => void this.save(id));
+      if (e.state === 'needs-files' && e.storedFiles) button('Share again', 'reshare-stored', () => void this.client.shareStoredFiles(id));
       if (e.state === 'needs-files') {
-        const label = el('label', 'button-like', 'Share again…');
+        const label = el('label', 'button-like', e.storedFiles ? 'Pick the files…' : 'Share again…');
         const input = el('input');
         input.type = 'file';
         input.multiple = true;

@@ -98,6 +98,82 @@ test('after a reload a share from disk needs its files: other files are refused,
     assert.equal(saved.sha256, file.sha256);
   }));
 
+// Playwright cannot answer the browser's own file picker (microsoft/playwright#8850), so this test
+// stands in for the person's choice in it: showOpenFilePicker returns a handle to a file the page
+// wrote into its origin-private file system. Everything the app does with the handle is real:
+// storing it in IndexedDB, reading it again after a reload, hashing, seeding, deleting it on remove.
+const PICKED = { dir: 'picked', file: 'picked.bin' };
+
+async function pickerReturnsOpfsFile(page, { dir, file }) {
+  await page.addInitScript(({ dir, file }) => {
+    window.showOpenFilePicker = async () => {
+      const root = await navigator.storage.getDirectory();
+      return [await (await root.getDirectoryHandle(dir)).getFileHandle(file)];
+    };
+  }, { dir, file });
+}
+
+// Writes `bytes` random bytes to OPFS <dir>/<file> in the page; resolves the file's SHA-256 (hex).
+async function writeOpfsFile(page, { dir, file }, bytes) {
+  return page.evaluate(async ({ dir, file, bytes }) => {
+    const root = await navigator.storage.getDirectory();
+    const handle = await (await root.getDirectoryHandle(dir, { create: true })).getFileHandle(file, { create: true });
+    const w = await handle.createWritable();
+    const chunk = new Uint8Array(65536);
+    for (let at = 0; at < bytes; at += chunk.length) {
+      crypto.getRandomValues(chunk);
+      await w.write(chunk.subarray(0, Math.min(chunk.length, bytes - at)));
+    }
+    await w.close();
+    const digest = await crypto.subtle.digest('SHA-256', await (await handle.getFile()).arrayBuffer());
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }, { dir, file, bytes });
+}
+
+// Share ids with file handles kept in IndexedDB (app/file-handles.ts).
+async function storedHandleIds(person) {
+  return person.page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('peershare');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('file-handles')) return resolve([]);
+          const keys = db.transaction('file-handles').objectStore('file-handles').getAllKeys();
+          keys.onsuccess = () => resolve(keys.result.map(String));
+          keys.onerror = () => reject(keys.error);
+        };
+      }),
+  );
+}
+
+test('a share picked through the file picker is shared again by itself after a reload, from its stored handle', { timeout: TEST_TIMEOUT }, () =>
+  e2e(async ({ dir, open }) => {
+    const alice = await open('alice', { beforeLoad: (page) => pickerReturnsOpfsFile(page, PICKED) });
+    const sha256 = await writeOpfsFile(alice.page, PICKED, 3 * MiB + 777);
+    await alice.page.click('[data-testid=drop-zone]');
+    await alice.page.waitForSelector('[data-testid=share-result]:not([hidden])', { timeout: 60000 });
+    const link = await alice.page.inputValue('[data-testid=share-link]');
+    const resource = link.split('#')[1];
+    await waitForState(alice, resource, 'seeding');
+    assert.deepEqual(await storedHandleIds(alice), [resource], 'the handle is kept for the share');
+
+    await reloadPerson(alice);
+    // No click: the browser still grants reading the file, so the share is hashed and seeded again.
+    await waitForState(alice, resource, 'seeding', { timeoutMs: 60000 });
+
+    const bob = await open('bob');
+    await openLink(bob, link);
+    await waitForState(bob, resource, 'seeding', { timeoutMs: 120000 });
+    const [saved] = await saveShare(bob, resource, 1, path.join(dir, 'saved'));
+    assert.equal(saved.sha256, sha256, 'the bytes read through the stored handle are the picked file');
+
+    await alice.page.click(`#my-files ${ROW(resource)} [data-action=remove]`);
+    await alice.page.waitForSelector(ROW(resource), { state: 'detached', timeout: 30000 });
+    await waitUntil('the handle to be deleted with the share', async () => (await storedHandleIds(alice)).length === 0, { timeoutMs: 10000 });
+  }));
+
 test('pause stops a download and resume completes it', { timeout: TEST_TIMEOUT }, () =>
   e2e(async ({ dir, open }) => {
     const file = await makeRandomFile(dir, 'pause.bin', 12 * MiB);
