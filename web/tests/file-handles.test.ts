@@ -62,6 +62,14 @@ describe('filesFromHandles', () => {
     expect(result).toEqual({ blocked: 'missing' });
   });
 
+  it('reports prompt when the browser refuses to ask (no user activation left)', async () => {
+    const handle = fakeHandle('a.bin', { state: 'prompt' });
+    handle.requestPermission = async () => {
+      throw new DOMException('must be handling a user gesture', 'SecurityError');
+    };
+    expect(await filesFromHandles([handle], { ask: true })).toEqual({ blocked: 'prompt' });
+  });
+
   it('takes a handle without permission methods as readable', async () => {
     const bare: ReadableHandle = { kind: 'file', name: 'x', getFile: async () => new File(['x'], 'x') };
     const result = await filesFromHandles([bare], { ask: false });

@@ -80,7 +80,7 @@ std::string metrics::render(const gauges& g) const {
     o << "peershare_cluster_messages_in_total{result=\"delivered\"} " << cluster_in_[0].load(relaxed) << '\n';
     o << "peershare_cluster_messages_in_total{result=\"malformed\"} " << cluster_in_[1].load(relaxed) << '\n';
     header(o, "peershare_cluster_redis_up", "gauge",
-           "1 while a link of this instance to Redis works: heartbeat (presence and commands) and subscriber (pub/sub).");
+           "1 while a link of this instance to Redis works: heartbeat (its presence key) and subscriber (pub/sub).");
     for (std::size_t i = 0; i < cluster_up_.size(); ++i)
         o << "peershare_cluster_redis_up{link=\"" << links[i] << "\"} " << (cluster_up_[i].load(relaxed) ? 1 : 0) << '\n';
     header(o, "peershare_cluster_redis_failures_total", "counter", "Times a link to Redis went down, by link.");

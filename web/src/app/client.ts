@@ -46,6 +46,12 @@ export type EntryState =
   | 'seeding' // holds every piece and offers it
   | 'failed';
 
+// Leftover data the start-up sweep could not delete because a page still holds its files (the page
+// a reload replaced lets go within moments; another tab only when it closes) is tried again this
+// often, this many times.
+export const SWEEP_RETRY_MS = 2000;
+export const SWEEP_RETRIES = 5;
+
 export interface ShareEntry {
   resource: string;
   name: string;
@@ -82,6 +88,10 @@ interface Internal {
   lastSample: { uploaded: number; downloaded: number; at: number };
   abort: AbortController | null;
   paused: boolean;
+  // Handles to a share's files from disk, when kept (app/file-handles.ts), and whether a click on
+  // "Share again" is being handled (a second click does nothing meanwhile).
+  handles: ReadableHandle[] | null;
+  readingHandles: boolean;
 }
 
 export interface ClientOptions {
@@ -116,6 +126,9 @@ export function describeError(e: unknown): string {
 
 export class PeershareClient extends Emitter<ClientEvents> {
   private readonly shares = new Map<string, Internal>();
+  // Shares this page removed: persist() drops their records even where the stored index (written by
+  // another tab, or before this page restored it) still has them.
+  private readonly forgotten = new Set<string>();
   private readonly signaling: SignalingClient;
   private speedTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -161,9 +174,8 @@ export class PeershareClient extends Emitter<ClientEvents> {
 
   // Restores the shares of earlier sessions and connects to the server.
   async start(): Promise<void> {
-    const records = loadRecords();
-    await this.sweepStorage(new Set(records.map((r) => r.resource)));
-    for (const record of records) {
+    await this.sweepStorage();
+    for (const record of loadRecords()) {
       try {
         await this.restore(record);
       } catch (e) {
@@ -179,15 +191,21 @@ export class PeershareClient extends Emitter<ClientEvents> {
   // left when the page was closed or crashed part way through it. Every write path records a share
   // in the library before storing anything for it, so nothing listed or being created is touched.
   // A share another tab holds open stays locked and is left for a later start.
-  private async sweepStorage(listed: Set<string>): Promise<void> {
+  // The library is read after the storage is listed: whatever was stored by then was listed first.
+  private async sweepStorage(attempt = 0): Promise<void> {
     const [stored, metadata, handles] = await Promise.all([
       this.options.storage.listStoredShares().catch(() => [] as string[]),
       listMetadata(),
       listHandles(),
     ]);
+    const listed = new Set([...loadRecords().map((r) => r.resource), ...this.shares.keys()]);
+    let locked = false;
     for (const id of stored) {
       if (listed.has(id)) continue;
-      await this.options.storage.removeStoredShare(id).catch((e) => console.warn('peershare: cannot delete leftover data of', id, e));
+      await this.options.storage.removeStoredShare(id).catch((e) => {
+        locked = true;
+        if (attempt === SWEEP_RETRIES) console.warn('peershare: cannot delete leftover data of', id, e);
+      });
     }
     for (const id of metadata) {
       if (!listed.has(id)) await removeMetadata(id);
@@ -195,6 +213,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     for (const id of handles) {
       if (!listed.has(id)) await removeHandles(id);
     }
+    if (locked && attempt < SWEEP_RETRIES) setTimeout(() => void this.sweepStorage(attempt + 1), SWEEP_RETRY_MS);
   }
 
   // Disconnects everything (a page going away; tests).
@@ -256,42 +275,65 @@ export class PeershareClient extends Emitter<ClientEvents> {
   // says why and the person picks the files instead.
   async shareStoredFiles(resource: string): Promise<void> {
     const s = this.shares.get(resource);
-    if (!s || s.entry.state !== 'needs-files') return;
-    const handles = await loadHandles(resource);
-    if (!handles) {
-      s.entry.storedFiles = false;
+    if (!s || s.entry.state !== 'needs-files' || s.readingHandles) return;
+    s.readingHandles = true;
+    try {
+      // Handles kept in memory since the restore: the permission prompt needs the click's user
+      // activation, which an IndexedDB read first could outlast.
+      const handles = s.handles ?? (await loadHandles(resource));
+      if (!handles) {
+        s.entry.storedFiles = false;
+        return;
+      }
+      const result = await filesFromHandles(handles, { ask: true });
+      if (this.shares.get(resource) !== s) return; // removed meanwhile
+      if ('files' in result) {
+        await this.reshareFiles(resource, result.files, handles);
+        return;
+      }
+      s.entry.error = describeBlocked(result.blocked);
+      if (result.blocked !== 'prompt') s.entry.storedFiles = false;
+    } finally {
+      s.readingHandles = false;
       this.changed();
-      return;
     }
-    const result = await filesFromHandles(handles, { ask: true });
-    if ('files' in result) return this.reshareFiles(resource, result.files);
-    s.entry.error = describeBlocked(result.blocked);
-    if (result.blocked !== 'prompt') s.entry.storedFiles = false;
-    this.changed();
   }
 
   // After a reload: the person picks the files of a listed share again; they are recognised by
   // their hashes (the id must come out the same).
-  async reshareFiles(resource: string, files: File[]): Promise<void> {
+  // `handles`: those the files were read through; without, the person picked them, and handles kept
+  // from before no longer name the shared files.
+  async reshareFiles(resource: string, files: File[], handles?: readonly ReadableHandle[]): Promise<void> {
     const s = this.shares.get(resource);
     if (!s || !s.entry.meta) throw new PeershareError('not_found', 'That share is not in the list.');
+    if (s.entry.state !== 'needs-files') return; // already being hashed or shared
     s.entry.state = 'hashing';
     s.entry.hashProgress = 0;
+    s.abort = new AbortController();
     this.changed();
     try {
       const paths = uniquePaths(files);
       const meta = await this.buildMetadata(files, paths, s.entry.meta.name, s);
+      if (this.shares.get(resource) !== s) return; // removed meanwhile
       if (meta.resource !== resource) {
         s.entry.state = 'needs-files';
         s.entry.error = 'These are not the same files: their contents differ from the shared ones.';
         this.changed();
         return;
       }
+      if (!handles && s.entry.storedFiles) {
+        s.handles = null;
+        s.entry.storedFiles = false;
+        await removeHandles(resource);
+      }
       await this.attachFiles(s, files);
     } catch (e) {
+      if (this.shares.get(resource) !== s) return;
       s.entry.state = 'needs-files';
       s.entry.error = describeError(e);
       this.changed();
+    } finally {
+      s.abort = null;
     }
   }
 
@@ -311,6 +353,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     try {
       const { bytes, lookup } = await this.fetchMetadata(resource);
       const meta = await verifyMetadata(bytes, resource);
+      if (this.shares.get(resource) !== s) return; // removed while it was looked up
       s.metadataBytes = bytes;
       s.entry.meta = meta;
       s.entry.name = meta.name;
@@ -319,6 +362,13 @@ export class PeershareClient extends Emitter<ClientEvents> {
       this.persist();
       await saveMetadata(resource, bytes);
       await this.openDownload(s);
+      if (this.shares.get(resource) !== s) {
+        // Removed while its storage was opening: remove() found no store to delete yet.
+        s.swarm?.destroy();
+        await s.store?.destroy().catch(() => undefined);
+        await removeMetadata(resource);
+        return;
+      }
       // The lookup that brought the metadata lists holders; without one (the page was still
       // connecting) ask now. A welcome that arrived meanwhile found no swarm to announce yet.
       if (lookup) this.connectTo(s, lookup.peers);
@@ -366,6 +416,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     if (!s) return;
     s.abort?.abort();
     this.shares.delete(resource);
+    this.forgotten.add(resource);
     // The record goes before the data: a reload or crash part way through the deletion below must not
     // bring the share back; the next start deletes what is left (sweepStorage).
     this.persist();
@@ -441,6 +492,8 @@ export class PeershareClient extends Emitter<ClientEvents> {
       lastSample: { uploaded: 0, downloaded: 0, at: Date.now() },
       abort: null,
       paused: false,
+      handles: null,
+      readingHandles: false,
     };
   }
 
@@ -563,10 +616,14 @@ export class PeershareClient extends Emitter<ClientEvents> {
   private async restoreFromHandles(s: Internal): Promise<void> {
     const handles = await loadHandles(s.entry.resource);
     if (!handles) return;
-    s.entry.storedFiles = true;
     const result = await filesFromHandles(handles, { ask: false });
-    if ('files' in result) void this.reshareFiles(s.entry.resource, result.files);
-    else if (result.blocked !== 'prompt') s.entry.error = describeBlocked(result.blocked);
+    if ('files' in result || result.blocked === 'prompt') {
+      s.handles = handles;
+      s.entry.storedFiles = true;
+    } else {
+      s.entry.error = describeBlocked(result.blocked);
+    }
+    if ('files' in result) void this.reshareFiles(s.entry.resource, result.files, handles);
   }
 
   // Stores the handles of a share's files, if the browser gave them.
@@ -574,14 +631,17 @@ export class PeershareClient extends Emitter<ClientEvents> {
     if (!handles || handles.length === 0) return;
     try {
       await saveHandles(s.entry.resource, handles);
+      s.handles = [...handles];
       s.entry.storedFiles = true;
     } catch (e) {
       console.warn('peershare: cannot keep the file handles of', s.entry.resource, e);
     }
   }
 
+  // Writes this page's shares into the library. Records this page does not hold are kept unless it
+  // removed them: those of another tab, and those not restored yet while the page starts.
   private persist(): void {
-    const records: ShareRecord[] = [];
+    const records: ShareRecord[] = loadRecords().filter((r) => !this.shares.has(r.resource) && !this.forgotten.has(r.resource));
     for (const s of this.shares.values()) {
       if (!s.entry.meta) continue;
       records.push({

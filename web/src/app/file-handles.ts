@@ -25,8 +25,14 @@ export type HandleFiles = { files: File[] } | { blocked: 'prompt' | 'denied' | '
 // for it (only allowed while handling a click); without, it reports `prompt`.
 export async function filesFromHandles(handles: readonly ReadableHandle[], { ask }: { ask: boolean }): Promise<HandleFiles> {
   for (const handle of handles) {
-    let state: PermissionState = (await handle.queryPermission?.({ mode: 'read' })) ?? 'granted';
-    if (state === 'prompt' && ask && handle.requestPermission) state = await handle.requestPermission({ mode: 'read' });
+    let state: PermissionState;
+    try {
+      state = (await handle.queryPermission?.({ mode: 'read' })) ?? 'granted';
+      if (state === 'prompt' && ask && handle.requestPermission) state = await handle.requestPermission({ mode: 'read' });
+    } catch {
+      // The browser would not ask now (e.g. no user activation left): a later click may.
+      state = 'prompt';
+    }
     if (state !== 'granted') return { blocked: state === 'denied' ? 'denied' : 'prompt' };
   }
   try {

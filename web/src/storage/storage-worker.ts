@@ -228,10 +228,10 @@ function requireOpen(shareId: string): OpenShare {
 // retry a locked file for about 0.8 s in all before reporting it in use elsewhere.
 const LOCK_RETRY_DELAYS_MS = [25, 50, 100, 200, 400];
 
-async function lockHandle(file: SyncFileHandle): Promise<SyncAccessHandle> {
+async function whileLocked<T>(attemptOnce: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await file.createSyncAccessHandle();
+      return await attemptOnce();
     } catch (error) {
       const locked = error instanceof DOMException && error.name === 'NoModificationAllowedError';
       const delay = LOCK_RETRY_DELAYS_MS[attempt];
@@ -239,6 +239,10 @@ async function lockHandle(file: SyncFileHandle): Promise<SyncAccessHandle> {
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+function lockHandle(file: SyncFileHandle): Promise<SyncAccessHandle> {
+  return whileLocked(() => file.createSyncAccessHandle());
 }
 
 async function dataHandle(share: OpenShare): Promise<SyncAccessHandle> {
@@ -308,7 +312,8 @@ async function removeShare(shareId: string): Promise<void> {
     release(share);
   }
   try {
-    await (await sharesDir()).removeEntry(shareId, { recursive: true });
+    const dir = await sharesDir();
+    await whileLocked(() => dir.removeEntry(shareId, { recursive: true }));
   } catch (error) {
     if (!(error instanceof DOMException && error.name === 'NotFoundError')) throw error;
   }

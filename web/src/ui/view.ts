@@ -158,7 +158,7 @@ export class View {
 
   private async shareDropped(files: File[], pending: Array<Promise<ReadableHandle | null>>): Promise<void> {
     const handles = await Promise.all(pending).catch(() => []);
-    const usable = handles.length === files.length && handles.every((h) => h?.kind === 'file');
+    const usable = handles.length === files.length && handles.every((h, i) => h?.kind === 'file' && h.name === files[i].name);
     await this.share(files, usable ? (handles as ReadableHandle[]) : undefined);
   }
 

@@ -252,8 +252,8 @@ test('abort deletes a partial download: gone from the list, after a reload, and 
     assert.ok((await bob.page.$(ROW(resource))) === null, 'the aborted download is not listed after a reload');
     const listed = await bob.page.evaluate(() => window.peershare.client.entries().map((e) => e.resource));
     assert.ok(!listed.includes(resource), `the client does not know the share: ${JSON.stringify(listed)}`);
-    // The reload may have cut the deletion short; then the new page finishes it when it starts (the
-    // files of a share stay locked until the old page's storage worker is gone, so wait for it).
+    // The reload may have cut the deletion short; then the new page finishes it: at start, and again
+    // every SWEEP_RETRY_MS (2 s) while the old page's storage worker still holds the files.
     let after;
     await waitUntil('the aborted share to leave browser storage', async () => {
       after = await storedShares(bob);
