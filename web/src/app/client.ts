@@ -750,7 +750,10 @@ export class PeershareClient extends Emitter<ClientEvents> {
       },
     });
     s.links.set(peer, link);
+    const created = Date.now();
+    const tag = `${initiator ? 'to' : 'from'} peer ${peer.slice(0, 8)} for ${resource.slice(0, 8)}`;
     link.on('open', () => {
+      console.info(`peershare: connection ${tag} open after ${Date.now() - created} ms`);
       if (s.entry.error === NO_PATH_DIRECT || s.entry.error === NO_PATH_RELAY) s.entry.error = null;
       s.swarm?.addPeer(peer, link);
       s.entry.peers = s.swarm?.peerCount ?? 0;
@@ -761,6 +764,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     // the state of the link that replaced it.
     link.on('message', (m) => s.swarm?.receive(peer, m, link));
     link.on('closed', ({ reason }) => {
+      console.info(`peershare: connection ${tag} closed after ${Date.now() - created} ms: ${reason}`);
       if (s.links.get(peer) === link) s.links.delete(peer);
       if (!link.opened && initiator && ![...s.links.values()].some((l) => l.isOpen)) {
         // Nobody reachable: say why in words, instead of waiting silently.
