@@ -362,13 +362,8 @@ export class PeershareClient extends Emitter<ClientEvents> {
       this.persist();
       await saveMetadata(resource, bytes);
       await this.openDownload(s);
-      if (this.shares.get(resource) !== s) {
-        // Removed while its storage was opening: remove() found no store to delete yet.
-        s.swarm?.destroy();
-        await s.store?.destroy().catch(() => undefined);
-        await removeMetadata(resource);
-        return;
-      }
+      // Removed while its storage was opening: remove() found no store to delete yet.
+      if (this.shares.get(resource) !== s) return await this.discard(s);
       // The lookup that brought the metadata lists holders; without one (the page was still
       // connecting) ask now. A welcome that arrived meanwhile found no swarm to announce yet.
       if (lookup) this.connectTo(s, lookup.peers);
@@ -421,6 +416,13 @@ export class PeershareClient extends Emitter<ClientEvents> {
     // bring the share back; the next start deletes what is left (sweepStorage).
     this.persist();
     this.changed();
+    await this.discard(s);
+  }
+
+  // Stops a share that is no longer listed and deletes what this page stored for it: a download's
+  // piece data, the metadata, file handles.
+  private async discard(s: Internal): Promise<void> {
+    const resource = s.entry.resource;
     for (const link of [...s.links.values()]) link.close('removed');
     s.swarm?.destroy();
     if (this.signaling.state === 'open') this.signaling.request({ type: 'leave', resource }).catch(() => undefined);
