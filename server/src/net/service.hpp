@@ -77,11 +77,7 @@ public:
     // thrown there is rethrown here.
     template <typename F>
     asio::awaitable<std::invoke_result_t<F, resource_store&>> on_store(F fn) {
-        using result = std::invoke_result_t<F, resource_store&>;
-        co_return co_await asio::co_spawn(
-            store_thread_.get_executor(),
-            [this, fn = std::move(fn)]() mutable -> asio::awaitable<result> { co_return fn(*store_); },
-            asio::use_awaitable);
+        return run_on(store_thread_, *store_, std::move(fn));
     }
 
     // Several instances (--store redis://): swarm membership and messages between instances through
@@ -92,11 +88,7 @@ public:
     // redis_swarms) and resumes the caller with its result; a store_error thrown there is rethrown.
     template <typename F>
     asio::awaitable<std::invoke_result_t<F, redis_swarms&>> on_cluster(F fn) {
-        using result = std::invoke_result_t<F, redis_swarms&>;
-        co_return co_await asio::co_spawn(
-            cluster_thread_.get_executor(),
-            [this, fn = std::move(fn)]() mutable -> asio::awaitable<result> { co_return fn(*cluster_); },
-            asio::use_awaitable);
+        return run_on(cluster_thread_, *cluster_, std::move(fn));
     }
 
     // Removes memberships from Redis on the cluster thread (no-op with one instance). Fire and forget.
@@ -139,6 +131,15 @@ public:
     bool shutting_down() const noexcept { return shutting_down_; }
 
 private:
+    // Runs `fn(target)` on `thread` and resumes the caller with its result (or its exception).
+    template <typename Target, typename F>
+    static asio::awaitable<std::invoke_result_t<F, Target&>> run_on(asio::thread_pool& thread, Target& target, F fn) {
+        using result = std::invoke_result_t<F, Target&>;
+        co_return co_await asio::co_spawn(
+            thread.get_executor(),
+            [&target, fn = std::move(fn)]() mutable -> asio::awaitable<result> { co_return fn(target); },
+            asio::use_awaitable);
+    }
     void sweep_once();
     void heartbeat_loop();
     void subscriber_loop();
