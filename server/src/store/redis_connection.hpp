@@ -59,7 +59,7 @@ public:
 
     // Runs `script` with these keys and arguments: EVALSHA by its SHA-1, so the script's text is sent
     // only when Redis does not have it cached (NOSCRIPT: a fresh or restarted Redis, SCRIPT FLUSH),
-    // then as EVAL, which caches it again.
+    // then as EVAL, which caches it again. `script` must outlive the connection (a static text).
     reply_ptr eval(const char* what, const char* script, const std::vector<std::string>& keys,
                    const std::vector<std::string_view>& args);
 
@@ -93,7 +93,9 @@ private:
 
     redis_url url_;
     std::string name_;
-    std::unordered_map<std::string, std::string> script_shas_;  // script text -> script_sha1(text)
+    // Script text -> script_sha1(text), keyed by address: every script is a static text, so a call
+    // costs one lookup, not a copy and hash of the script.
+    std::unordered_map<const char*, std::string> script_shas_;
     context_ptr ctx_;
     std::chrono::steady_clock::time_point next_attempt_{};
     std::chrono::milliseconds backoff_ = redis_limits::min_reconnect_backoff;
