@@ -2,9 +2,11 @@
 // same run, driven by build/bin/peershare-loadgen (bench/loadgen/):
 //   announce throughput: the same announce workload on bittorrent-tracker and on peershare with 1
 //     thread, 2 threads sharing one event loop, and 2 threads with an event loop each (rounds
-//     interleaved) — responses/s and the ratio to bittorrent-tracker;
-//   mixed load: announce / lookup / relay between peers of shared swarms, at peak (closed loop) and
-//     at half of that peak (open loop) — p50/p99 latency, relay latency above all;
+//     interleaved), with one announce in flight per connection and with a pipeline of
+//     PIPELINE_DEPTH — responses/s and the ratio to bittorrent-tracker;
+//   mixed load: announce / lookup / relay between peers of shared swarms, at peak (closed loop, one
+//     operation in flight per connection) and at half of that peak (open loop) — p50/p99 latency,
+//     relay latency above all;
 //   idle connections: BENCH_IDLE_CONNECTIONS (15,000) held with pings — resident memory per
 //     connection.
 //
@@ -52,31 +54,44 @@ function opsArgs(o) {
     '--warmup', String(o.warmup),
     ...(o.mix ? ['--mix', o.mix] : []),
     ...(o.rate ? ['--rate', String(Math.round(o.rate))] : []),
+    ...(o.depth ? ['--depth', String(o.depth)] : []),
     ...(o.tracker ? ['--tracker', o.tracker] : []),
   ];
 }
 
 // --- announce throughput: bittorrent-tracker vs peershare ---
 
+// Announces in flight per connection: one (a page waits for each answer) and a pipeline deep
+// enough to reach each tracker's maximum rate (more changed neither tracker's peak by hand).
+const PIPELINE_DEPTH = 16;
+
+// Every tracker at every depth, rounds interleaved. The target compares maxima: each tracker's
+// best median over the depths (and, for peershare, over its configurations).
 async function announceThroughput(o) {
   const rows = [];
-  const results = { bittorrent: [], ...Object.fromEntries(CONFIGS.map((c) => [c.key, []])) };
+  const depths = [1, PIPELINE_DEPTH];
+  const keys = ['bittorrent', ...CONFIGS.map((c) => c.key)];
+  const results = Object.fromEntries(depths.flatMap((d) => keys.map((k) => [`${k}@${d}`, []])));
   for (let round = 1; round <= o.runs; round++) {
-    for (const which of Object.keys(results)) {
-      const config = CONFIGS.find((c) => c.key === which);
-      const r = await withBench(async (run) => {
-        const target = config ? await startPeershare(run, config) : await startBittorrentTracker(run);
-        const rep = await loadgen(run, target, opsArgs({ ...o, mix: '100,0,0', tracker: config ? 'peershare' : 'bittorrent' }));
-        return { label: target.label, ...rep };
-      });
-      results[which].push(r);
-      log(`announce round ${round}/${o.runs}: ${r.label}: ${fmt(r.responses_per_s, 0)} responses/s, p99 ${fmt(r.ops.announce.p99_us / 1000, 2)} ms, server ${fmt(r.serverCores, 2)} cores`);
+    for (const depth of depths) {
+      for (const which of keys) {
+        const config = CONFIGS.find((c) => c.key === which);
+        const r = await withBench(async (run) => {
+          const target = config ? await startPeershare(run, config) : await startBittorrentTracker(run);
+          const rep = await loadgen(run, target, opsArgs({ ...o, depth, mix: '100,0,0', tracker: config ? 'peershare' : 'bittorrent' }));
+          return { label: target.label, depth, ...rep };
+        });
+        results[`${which}@${depth}`].push(r);
+        log(`announce round ${round}/${o.runs}, depth ${depth}: ${r.label}: ${fmt(r.responses_per_s, 0)} responses/s, p99 ${fmt(r.ops.announce.p99_us / 1000, 2)} ms, server ${fmt(r.serverCores, 2)} cores`);
+      }
     }
   }
   const summary = {};
-  for (const [which, list] of Object.entries(results)) {
-    summary[which] = {
+  for (const [key, list] of Object.entries(results)) {
+    summary[key] = {
       label: list[0].label,
+      depth: list[0].depth,
+      peershare: !key.startsWith('bittorrent@'),
       rps: median(list.map((r) => r.responses_per_s)),
       p50: median(list.map((r) => r.ops.announce.p50_us)) / 1000,
       p99: median(list.map((r) => r.ops.announce.p99_us)) / 1000,
@@ -87,11 +102,23 @@ async function announceThroughput(o) {
       rounds: list.map((r) => fmt(r.responses_per_s, 0)).join(' / '),
     };
   }
-  const base = summary.bittorrent.rps;
-  for (const s of Object.values(summary)) {
-    rows.push([s.label, s.rounds, `**${fmt(s.rps, 0)}**`, fmt(s.p50, 2), fmt(s.p99, 2), fmt(s.cores, 2), fmt(s.perCpu, 0), `**${fmt(s.rps / base, 2)}**`, fmt(s.perCpu / summary.bittorrent.perCpu, 2)]);
+  const all = Object.values(summary);
+  const bestOf = (list) => list.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const baseline = bestOf(all.filter((s) => !s.peershare));
+  const best = bestOf(all.filter((s) => s.peershare));
+  for (const depth of depths) {
+    const base = summary[`bittorrent@${depth}`];
+    for (const which of keys) {
+      const s = summary[`${which}@${depth}`];
+      rows.push([String(depth), s.label, s.rounds, `**${fmt(s.rps, 0)}**`, fmt(s.p50, 2), fmt(s.p99, 2), fmt(s.cores, 2), fmt(s.perCpu, 0), fmt(s.rps / base.rps, 2), fmt(s.perCpu / base.perCpu, 2)]);
+    }
   }
-  return { summary, ratio: Math.max(...CONFIGS.map((c) => summary[c.key].rps)) / base, table: markdownTable(['tracker', 'responses/s per round', 'median responses/s', 'p50 (ms)', 'p99 (ms)', 'tracker CPU (cores)', 'responses per CPU-second', 'ratio to bittorrent-tracker', 'CPU-efficiency ratio'], rows) };
+  return {
+    baseline,
+    best,
+    ratio: best.rps / baseline.rps,
+    table: markdownTable(['in flight per connection', 'tracker', 'responses/s per round', 'median responses/s', 'p50 (ms)', 'p99 (ms)', 'tracker CPU (cores)', 'responses per CPU-second', 'ratio to bittorrent-tracker (same depth)', 'CPU-efficiency ratio'], rows),
+  };
 }
 
 // --- mixed load: peak, then half of the peak ---
@@ -187,7 +214,7 @@ async function main() {
   if (busy) log(`warning: ${busy}`);
 
   const announce = await announceThroughput(o);
-  log(`announce: best peershare ${fmt(announce.ratio, 2)} × bittorrent-tracker (target ≥ 5)`);
+  log(`announce: best peershare ${fmt(announce.ratio, 2)} × best bittorrent-tracker (target ≥ 5)`);
   const mixed = await mixedLoad(o);
   const held = await idleMemory(idle);
   const kib = held.perConnection / 1024;
@@ -200,11 +227,11 @@ async function main() {
 
   const relayP99 = mixed.half.ops.relay.p99_us / 1000;
   await writeResults('signaling load', [
-    `### Announce throughput (${o.connections} connections, swarms of ${o.swarmSize}, one announce in flight per connection, ${o.duration} s measured after ${o.warmup} s)`,
+    `### Announce throughput (${o.connections} connections, swarms of ${o.swarmSize}, 1 or ${PIPELINE_DEPTH} announces in flight per connection, ${o.duration} s measured after ${o.warmup} s)`,
     '',
     announce.table,
     '',
-    `Target: ≥ 5 × bittorrent-tracker. ${announce.ratio >= 5 ? 'Met' : 'Not met'}: ${fmt(announce.ratio, 2)} ×.`,
+    `Target: ≥ 5 × bittorrent-tracker's responses/s, each at its maximum rate (its best median over the depths). ${announce.ratio >= 5 ? 'Met' : 'Not met'}: ${fmt(announce.ratio, 2)} × (${announce.best.label}, ${announce.best.depth} in flight: ${fmt(announce.best.rps, 0)}/s; bittorrent-tracker, ${announce.baseline.depth} in flight: ${fmt(announce.baseline.rps, 0)}/s).`,
     '',
     `### Mixed load (announce 20 : lookup 20 : relay 60; relays between pairs of one swarm)`,
     '',
@@ -222,7 +249,7 @@ async function main() {
     `Target: ≤ 16 KiB per connection. ${kib <= 16 ? 'Met' : 'Not met'}.`,
   ].join('\n'), {
     extra: [
-      'load generator: build/bin/peershare-loadgen (C++, Beast, one thread) on the same machine; baseline: bittorrent-tracker 11.2.3 (WebSocket only), each target a fresh process per round',
+      'load generator: build/bin/peershare-loadgen (C++, Asio, one thread, its own WebSocket framing: a connection\'s pending messages leave in one write) on the same machine; baseline: bittorrent-tracker 11.2.3 (WebSocket only), each target a fresh process per round',
       `${runs} rounds; throughput is the median round; mixed load: each peak is the median of its rounds, and half of the best is run ${runs} times (median round reported)`,
     ],
   });

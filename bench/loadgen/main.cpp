@@ -1,9 +1,15 @@
 // peershare-loadgen: opens many WebSocket connections to a tracker and drives a workload, then
 // reports throughput, latency percentiles and connection counts as JSON (bench/load.bench.mjs runs it).
 //
+// Connections speak WebSocket with the generator's own framing (frames.hpp): every message a
+// connection has to send by the end of an event-loop pass leaves in one write, and one read takes
+// in all the frames that have arrived, so the generator spends little CPU per operation and leaves
+// the cores to the tracker it measures.
+//
 // Modes: `ops` runs announce / lookup / relay operations, each connection keeping --depth operations
 // in flight (closed loop) or, with --rate, issuing them at a fixed total rate (open loop); `idle` opens
 // the connections, announces once, and holds them (answering the server's pings) for --duration.
+#include "frames.hpp"
 #include "latency.hpp"
 #include "peershare/core/descriptors.hpp"
 #include "workload.hpp"
@@ -15,8 +21,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -36,8 +40,6 @@ namespace peershare::loadgen {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using clock = std::chrono::steady_clock;
@@ -67,10 +69,11 @@ class load;
 class connection : public std::enable_shared_from_this<connection> {
 public:
     // One thread runs every connection: no strands.
-    connection(asio::io_context& ioc, load& owner, std::uint32_t index) : index_(index), ws_(ioc), owner_(owner) {}
+    connection(asio::io_context& ioc, load& owner, std::uint32_t index) : index_(index), socket_(ioc), owner_(owner) {}
 
-    void start() { asio::co_spawn(ws_.get_executor(), run(), asio::detached); }
-    void send(std::string message);
+    void start() { asio::co_spawn(socket_.get_executor(), run(), asio::detached); }
+    // Queues a text message; it leaves with the others queued in this event-loop pass.
+    void send(std::string_view message);
 
     const std::uint32_t index_;
     std::string peer;  // peershare peer id, from welcome
@@ -87,12 +90,24 @@ public:
 
 private:
     asio::awaitable<void> run();
-    void write_next();
+    // Reads until `in_` holds at least one more byte; false on error or end of stream.
+    asio::awaitable<bool> read_more(error_code& ec);
+    // Hands every complete frame in `in_` to the owner; false when the server closed.
+    bool take_frames();
+    void queue_frame(opcode op, std::string_view payload);
+    void flush();
 
-    websocket::stream<beast::tcp_stream> ws_;
+    tcp::socket socket_;
     load& owner_;
-    std::deque<std::string> outbox_;
-    bool writing_ = false;
+    std::vector<char> in_ = std::vector<char>(initial_read_buffer);
+    std::size_t in_begin_ = 0, in_end_ = 0;
+    std::string fragments_;  // a fragmented message being assembled
+    std::string out_;        // frames queued for the next write
+    std::string writing_;    // frames being written
+    bool write_pending_ = false, flush_posted_ = false;
+
+    // Small, so that 15,000 idle connections cost the generator little; grows for larger frames.
+    static constexpr std::size_t initial_read_buffer = 4096;
 };
 
 class load {
@@ -313,26 +328,68 @@ private:
     bool finished_ = false;
 };
 
-void connection::send(std::string message) {
-    outbox_.push_back(std::move(message));
-    if (!writing_) write_next();
+void connection::send(std::string_view message) { queue_frame(opcode::text, message); }
+
+void connection::queue_frame(opcode op, std::string_view payload) {
+    if (!open) return;
+    append_client_frame(out_, op, payload);
+    if (write_pending_ || flush_posted_) return;
+    flush_posted_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+    });
 }
 
-void connection::write_next() {
-    if (outbox_.empty() || !open) {
-        writing_ = false;
-        return;
-    }
-    writing_ = true;
-    ws_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
-        self->outbox_.pop_front();
-        if (ec) {
-            self->outbox_.clear();
-            self->writing_ = false;
-            return;
-        }
-        self->write_next();
+void connection::flush() {
+    if (write_pending_ || out_.empty() || !open) return;
+    write_pending_ = true;
+    writing_.swap(out_);
+    out_.clear();
+    asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](error_code ec, std::size_t) {
+        self->write_pending_ = false;
+        self->writing_.clear();
+        if (!ec) self->flush();
     });
+}
+
+asio::awaitable<bool> connection::read_more(error_code& ec) {
+    if (in_begin_ > 0) {  // keep the unparsed tail at the front
+        std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_), in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+    }
+    if (in_end_ == in_.size()) in_.resize(in_.size() * 2);
+    auto n = co_await socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                              asio::redirect_error(asio::use_awaitable, ec));
+    in_end_ += n;
+    co_return !ec;
+}
+
+bool connection::take_frames() {
+    for (;;) {
+        auto frame = parse_server_frame(std::string_view(in_.data() + in_begin_, in_end_ - in_begin_));
+        if (!frame) return true;
+        in_begin_ += frame->size;
+        switch (frame->op) {
+            case opcode::ping: queue_frame(opcode::pong, frame->payload); break;
+            case opcode::pong: break;
+            case opcode::close: return false;
+            case opcode::text:
+            case opcode::binary:
+            case opcode::continuation:
+                if (frame->fin && fragments_.empty()) {
+                    owner_.on_frame(*this, frame->payload);
+                } else {
+                    fragments_.append(frame->payload);
+                    if (frame->fin) {
+                        owner_.on_frame(*this, fragments_);
+                        fragments_.clear();
+                    }
+                }
+                break;
+        }
+    }
 }
 
 asio::awaitable<void> connection::run() {
@@ -341,33 +398,47 @@ asio::awaitable<void> connection::run() {
     error_code ec;
     const auto port = opt.ports[index_ % opt.ports.size()];
     tcp::endpoint endpoint(asio::ip::make_address(opt.host), port);
-    co_await beast::get_lowest_layer(ws_).async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    co_await socket_.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return owner_.on_failed(*this, ec, "connect");
-    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    co_await ws_.async_handshake(opt.host + ":" + std::to_string(port), opt.target,
-                                 asio::redirect_error(asio::use_awaitable, ec));
+    socket_.set_option(tcp::no_delay(true));
+    co_await asio::async_write(socket_, asio::buffer(upgrade_request(opt.host + ":" + std::to_string(port), opt.target)),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return owner_.on_failed(*this, ec, "handshake");
+    std::optional<std::size_t> head;
+    while (!(head = response_head_length(std::string_view(in_.data(), in_end_)))) {
+        if (!co_await read_more(ec)) co_return owner_.on_failed(*this, ec, "handshake");
+    }
+    if (!upgrade_accepted(std::string_view(in_.data(), *head)))
+        co_return owner_.on_failed(*this, asio::error::connection_refused, "handshake");
+    in_begin_ = *head;
     open = true;
-    ws_.text(true);
-    beast::flat_buffer buffer;
     if (opt.tracker == tracker_kind::peershare) {
-        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return owner_.on_failed(*this, ec, "welcome");
-        auto welcome = std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
-        auto id = welcome_peer(welcome);
+        std::optional<server_frame> welcome;
+        while (!(welcome = parse_server_frame(std::string_view(in_.data() + in_begin_, in_end_ - in_begin_)))) {
+            if (!co_await read_more(ec)) co_return owner_.on_failed(*this, ec, "welcome");
+        }
+        auto id = welcome_peer(welcome->payload);
         if (!id) co_return owner_.on_failed(*this, asio::error::invalid_argument, "welcome");
+        in_begin_ += welcome->size;
         peer = *id;
         owner_.on_welcome(*this);
     }
     send(owner_.first_message(*this));
     for (;;) {
-        buffer.clear();
-        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return owner_.on_failed(*this, ec, ready ? "read" : "announce");
-        owner_.on_frame(*this, std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));
+        bool more = false;
+        try {
+            more = take_frames();
+        } catch (const frame_error& e) {
+            std::cerr << "connection " << index_ << ": " << e.what() << "\n";
+        }
+        if (!more) {
+            ec = asio::error::eof;
+            break;
+        }
+        if (!co_await read_more(ec)) break;
     }
+    socket_.close(ec);
+    owner_.on_failed(*this, ec ? ec : asio::error::eof, ready ? "read" : "announce");
 }
 
 std::string load::report() {
