@@ -64,6 +64,7 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
         co_return;
     }
 
+    ws_.next_layer().cork();  // replies to the requests of one receive leave in one send
     auto& tracker = svc_.tracker();
     id_ = tracker.connect();
     svc_.add_session(*id_, weak_from_this());
@@ -99,7 +100,8 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
             reply_error(errc::bad_message, "binary frames are not part of the signaling protocol", {});
             continue;
         }
-        auto text = beast::buffers_to_string(buffer.data());
+        // A flat_buffer holds the message in one piece.
+        const std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
         auto parsed = signaling::parse(text, lim);
         if (auto* failure = std::get_if<signaling::parse_failure>(&parsed)) {
             svc_.metrics().message_in(signaling::client_type::invalid);

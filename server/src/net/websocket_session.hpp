@@ -5,6 +5,7 @@
 #pragma once
 
 #include "beast.hpp"
+#include "corked_stream.hpp"
 #include "service.hpp"
 
 #include "peershare/core/rate_limiter.hpp"
@@ -57,7 +58,7 @@ private:
         signaling::server_type type;
     };
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<corked_stream> ws_;
     service& svc_;
     std::unique_ptr<address_slots::slot> slot_;  // must not need the service when destroyed
     std::optional<peer_id> id_;

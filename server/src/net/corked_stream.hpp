@@ -1,0 +1,211 @@
+// The socket under a signaling connection's WebSocket, with its writes corked: once cork() is
+// called, what the connection writes while it is busy handling messages is gathered and leaves in
+// one send when it next waits for input (or as soon as it is written, if it is already waiting),
+// so that a batch of requests read in one receive is answered in one send. Writes are accepted
+// into the buffer only up to `cork_limit`; beyond it they wait for the socket, so a client that
+// does not read still fills the connection's bounded queue and is dropped.
+#pragma once
+
+#include "beast.hpp"
+
+#include <boost/asio/compose.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace peershare::net {
+
+class corked_stream {
+public:
+    using next_layer_type = beast::tcp_stream;
+    using executor_type = next_layer_type::executor_type;
+
+    // Bytes gathered before they are sent even though the connection is still busy: one socket
+    // send's worth, small enough that a connection's buffer stays a small share of its memory.
+    static constexpr std::size_t cork_limit = 64 * 1024;
+    // A flushed buffer larger than this is released rather than kept for the next batch, so that
+    // an idle connection holds no memory for a burst it once had.
+    static constexpr std::size_t kept_capacity = 4 * 1024;
+
+    explicit corked_stream(next_layer_type&& next)
+        : next_(std::move(next)), state_(std::make_shared<state>(next_.get_executor())) {
+        state_->owner = this;
+    }
+    ~corked_stream() { state_->owner = nullptr; }
+    corked_stream(const corked_stream&) = delete;
+    corked_stream& operator=(const corked_stream&) = delete;
+
+    executor_type get_executor() noexcept { return next_.get_executor(); }
+    next_layer_type& next_layer() noexcept { return next_; }
+    const next_layer_type& next_layer() const noexcept { return next_; }
+
+    // From now on, gather writes (until then they go straight to the socket: the handshake).
+    void cork() noexcept { state_->corked = true; }
+
+    template <class MutableBuffers, class Handler>
+    auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+        if (!state_->corked) return next_.async_read_some(buffers, std::forward<Handler>(handler));
+        return asio::async_compose<Handler, void(error_code, std::size_t)>(read_op<MutableBuffers>{this, buffers},
+                                                                          handler, next_);
+    }
+
+    template <class ConstBuffers, class Handler>
+    auto async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+        if (!state_->corked) return next_.async_write_some(buffers, std::forward<Handler>(handler));
+        return asio::async_compose<Handler, void(error_code, std::size_t)>(write_op<ConstBuffers>{this, buffers},
+                                                                          handler, next_);
+    }
+
+    // Blocking use is not part of the signaling connection; these exist for Beast's interface.
+    template <class MutableBuffers>
+    std::size_t read_some(const MutableBuffers& buffers, error_code& ec) {
+        return next_.read_some(buffers, ec);
+    }
+    template <class ConstBuffers>
+    std::size_t write_some(const ConstBuffers& buffers, error_code& ec) {
+        return next_.write_some(buffers, ec);
+    }
+
+    // WebSocket teardown (found by Beast through argument-dependent lookup): what is gathered is
+    // sent first, then the TCP teardown runs.
+    template <class Handler>
+    friend void async_teardown(beast::role_type role, corked_stream& s, Handler&& handler) {
+        asio::async_compose<Handler, void(error_code)>(teardown_op{&s, role}, handler, s.next_);
+    }
+    friend void teardown(beast::role_type role, corked_stream& s, error_code& ec) {
+        using beast::websocket::teardown;
+        teardown(role, s.next_, ec);
+    }
+
+private:
+    // Shared with the send in flight, which may complete after the stream is gone.
+    struct state {
+        explicit state(const executor_type& ex) : flushed(ex, std::chrono::steady_clock::time_point::max()) {}
+        corked_stream* owner = nullptr;  // null once the stream is gone
+        std::string pending;  // accepted, not yet handed to the socket
+        std::string sending;  // being sent
+        bool corked = false;
+        bool reading = false;  // a receive is outstanding: the connection waits for input
+        bool sending_now = false;
+        error_code failed;  // a send failed: every later write reports it
+        // Cancelled whenever a send completes: wakes writes waiting for room and the teardown.
+        asio::steady_timer flushed;
+    };
+
+    // Hands what is gathered to the socket unless a send is already in flight.
+    void flush() {
+        auto& st = *state_;
+        if (st.sending_now || st.pending.empty() || st.failed) return;
+        st.sending_now = true;
+        st.sending.swap(st.pending);
+        asio::async_write(next_, asio::buffer(st.sending), [s = state_](error_code ec, std::size_t) {
+            s->sending_now = false;
+            if (s->sending.capacity() > kept_capacity) std::string().swap(s->sending);
+            else s->sending.clear();
+            s->flushed.cancel();
+            if (ec) {
+                s->failed = ec;
+                return;
+            }
+            // More was gathered meanwhile: send it if the connection waits for input (or if the
+            // buffer is full); otherwise it leaves with the connection's next read.
+            if (s->owner && !s->pending.empty() && (s->reading || s->pending.size() >= cork_limit)) s->owner->flush();
+        });
+    }
+
+    template <class MutableBuffers>
+    struct read_op {
+        corked_stream* s;
+        MutableBuffers buffers;
+        bool started = false;
+
+        template <class Self>
+        void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
+            if (!started) {
+                started = true;
+                s->state_->reading = true;
+                s->flush();
+                s->next_.async_read_some(buffers, std::move(self));
+                return;
+            }
+            s->state_->reading = false;
+            self.complete(ec, n);
+        }
+    };
+
+    template <class ConstBuffers>
+    struct write_op {
+        corked_stream* s;
+        ConstBuffers buffers;
+        enum { start, waiting, accepted } step = start;
+        std::size_t size = 0;
+
+        template <class Self>
+        void operator()(Self& self, error_code = {}) {
+            auto& st = *s->state_;
+            switch (step) {
+                case start:
+                    if (!st.failed && !take(st)) {
+                        step = waiting;
+                        s->flush();
+                        st.flushed.async_wait(std::move(self));
+                        return;
+                    }
+                    step = accepted;
+                    asio::post(std::move(self));  // never complete inside the initiating call
+                    return;
+                case waiting:
+                    if (!st.failed && !take(st)) {
+                        s->flush();
+                        st.flushed.async_wait(std::move(self));
+                        return;
+                    }
+                    break;
+                case accepted: break;
+            }
+            if (st.failed) return self.complete(st.failed, 0);
+            self.complete(error_code{}, size);
+        }
+
+        // Appends the buffers if there is room (or nothing is gathered yet); sends at once when
+        // the connection waits for input or the buffer is full.
+        bool take(state& st) {
+            size = asio::buffer_size(buffers);
+            if (!st.pending.empty() && st.pending.size() + size > cork_limit) return false;
+            auto at = st.pending.size();
+            st.pending.resize(at + size);
+            asio::buffer_copy(asio::buffer(st.pending.data() + at, size), buffers);
+            if (st.reading || st.pending.size() >= cork_limit) s->flush();
+            return true;
+        }
+    };
+
+    struct teardown_op {
+        corked_stream* s;
+        beast::role_type role;
+        bool flushed = false;
+
+        template <class Self>
+        void operator()(Self& self, error_code ec = {}) {
+            auto& st = *s->state_;
+            if (!flushed) {
+                if (!st.failed && (st.sending_now || !st.pending.empty())) {
+                    s->flush();
+                    st.flushed.async_wait(std::move(self));
+                    return;
+                }
+                flushed = true;
+                using beast::websocket::async_teardown;
+                async_teardown(role, s->next_, std::move(self));
+                return;
+            }
+            self.complete(ec);
+        }
+    };
+
+    next_layer_type next_;
+    std::shared_ptr<state> state_;
+};
+
+}  // namespace peershare::net
