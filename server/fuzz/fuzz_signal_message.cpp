@@ -1,4 +1,5 @@
-// Fuzz target of the signaling parser (signaling::parse, json_nesting_depth) and of the replies written for what it accepts.
+// Fuzz target of the signaling parser (signaling::parse, json_nesting_depth, the json_text reader) and of
+// the replies written for what it accepts; the JSON library is the oracle of what is valid JSON.
 #include "fuzz_check.hpp"
 
 #include "peershare/core/encoding.hpp"
@@ -18,12 +19,37 @@ using namespace peershare::signaling;
 using fuzz::check;
 using json = nlohmann::json;
 
-// Nesting depth of a parsed value: the oracle for json_nesting_depth on valid JSON.
-std::size_t depth_of(const json& j) {
-    if (!j.is_structured()) return 0;
-    std::size_t deepest = 0;
-    for (const auto& child : j) deepest = std::max(deepest, depth_of(child));
-    return deepest + 1;
+// Nesting depth of valid JSON text, from the library's parse events: the oracle for
+// json_nesting_depth. (Not from the parsed value: a repeated key's earlier values are not in it.)
+struct depth_events : nlohmann::json_sax<json> {
+    std::size_t depth = 0, deepest = 0;
+    bool open() {
+        deepest = std::max(deepest, ++depth);
+        return true;
+    }
+    bool close() {
+        --depth;
+        return true;
+    }
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return open(); }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return close(); }
+    bool start_array(std::size_t) override { return open(); }
+    bool end_array() override { return close(); }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+};
+
+std::size_t depth_of(std::string_view text) {
+    depth_events events;
+    json::sax_parse(text, &events);
+    return events.deepest;
 }
 
 // A server frame must be a JSON object (strictly valid, so also valid UTF-8) of the given type.
@@ -91,10 +117,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // Parsed independently of the server's parser, for the properties below. The JSON library
     // stops at a NUL byte, which valid JSON never holds, so such text is not valid here. The input
-    // is at most a few KiB, so the recursion of depth_of stays shallow.
+    // is at most a few KiB, so the library's recursion stays shallow.
     const json message = json::parse(text, nullptr, /*allow_exceptions=*/false);
     const bool valid_json = !message.is_discarded() && text.find('\0') == std::string_view::npos;
-    if (valid_json) check(depth == depth_of(message), "json_nesting_depth counts the nesting of valid JSON");
+    if (valid_json) check(depth == depth_of(text), "json_nesting_depth counts the nesting of valid JSON");
 
     auto result = parse(text, lim);
     if (auto* m = std::get_if<client_message>(&result)) {
@@ -105,6 +131,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
         const auto& f = std::get<parse_failure>(result);
         check(f.code != errc::ok, "a failure has an error code");
+        // The server's reader (json_text) accepts exactly the JSON the library does.
+        if (valid_json && message.is_object() && depth <= lim.max_json_depth)
+            check(f.code != errc::bad_json, "every JSON object within the depth limit is read");
         json r = reply_of(write_error(f.code, f.message, f.id), "error");
         check(r["code"] == code_name(f.code), "an error names its code");
         if (!std::holds_alternative<std::monostate>(f.id)) check_id_echo(r, message);
