@@ -1,9 +1,12 @@
 // The socket under a signaling connection's WebSocket, with its writes corked: once cork() is
 // called, what the connection writes while it is busy handling messages is gathered and leaves in
 // one send when it next waits for input (or as soon as it is written, if it is already waiting),
-// so that a batch of requests read in one receive is answered in one send. Writes are accepted
-// into the buffer only up to `cork_limit`; beyond it they wait for the socket, so a client that
-// does not read still fills the connection's bounded queue and is dropped.
+// so that a batch of requests read in one receive is answered in one send. The connection's own
+// messages are framed here (append_text_frame), a copy into the buffer; Beast's writes (the
+// handshake, pongs, pings, close) come through async_write_some, each taken whole, so the two never
+// interleave within a frame. Writes are accepted into the buffer only up to `cork_limit`; beyond it
+// they wait for the socket, so a client that does not read still fills the connection's bounded
+// queue and is dropped.
 #pragma once
 
 #include "beast.hpp"
@@ -11,8 +14,10 @@
 #include <boost/asio/compose.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace peershare::net {
 
@@ -42,6 +47,45 @@ public:
 
     // From now on, gather writes (until then they go straight to the socket: the handshake).
     void cork() noexcept { state_->corked = true; }
+
+    enum class append_result { appended, full, failed };
+
+    // Appends one final text frame carrying `payload` (RFC 6455 §5.2; a server's frames are not
+    // masked). `full`: no room until the send in flight completes (async_wait_room); `failed`: a
+    // send failed, the connection is broken. Only once corked, and only while the WebSocket is
+    // open (after a close frame nothing may follow).
+    append_result append_text_frame(std::string_view payload) {
+        auto& st = *state_;
+        if (st.failed) return append_result::failed;
+        constexpr std::size_t max_header = 10;
+        if (!st.pending.empty() && st.pending.size() + max_header + payload.size() > cork_limit) return append_result::full;
+        const std::size_t n = payload.size();
+        st.pending += static_cast<char>(0x81);  // FIN, text
+        if (n < 126) {
+            st.pending += static_cast<char>(n);
+        } else if (n <= 0xFFFF) {
+            st.pending += static_cast<char>(126);
+            st.pending += static_cast<char>(n >> 8);
+            st.pending += static_cast<char>(n & 0xFF);
+        } else {
+            st.pending += static_cast<char>(127);
+            for (int shift = 56; shift >= 0; shift -= 8) st.pending += static_cast<char>((static_cast<std::uint64_t>(n) >> shift) & 0xFF);
+        }
+        st.pending.append(payload);
+        if (st.reading || st.pending.size() >= cork_limit) flush();
+        return append_result::appended;
+    }
+
+    // Calls `handler()` once the send in flight completes (after append_text_frame said `full`).
+    template <class Handler>
+    void async_wait_room(Handler&& handler) {
+        flush();
+        if (state_->failed || !state_->sending_now) {
+            asio::post(next_.get_executor(), std::forward<Handler>(handler));
+            return;
+        }
+        state_->flushed.async_wait([h = std::forward<Handler>(handler)](error_code) mutable { h(); });
+    }
 
     template <class MutableBuffers, class Handler>
     auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {

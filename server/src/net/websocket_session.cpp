@@ -358,27 +358,38 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> text, server_
     if (!writing_) write_next();
 }
 
+// Frames queued messages into the socket layer's buffer (corked_stream), as many as it takes;
+// when it is full, waits for its send to complete and goes on.
 void websocket_session::write_next() {
-    if (queue_.empty()) {
-        writing_ = false;
-        if (pending_close_) begin_close(*pending_close_);
-        return;
+    auto& out = ws_.next_layer();
+    while (!queue_.empty()) {
+        if (!ws_.is_open()) {  // a close frame is on its way: nothing may follow it
+            closing_ = true;
+            queue_.clear();
+            queued_bytes_ = 0;
+            break;
+        }
+        auto& front = queue_.front();
+        auto result = out.append_text_frame(*front.text);
+        if (result == corked_stream::append_result::full) {
+            writing_ = true;
+            out.async_wait_room([self = shared_from_this()] {
+                self->writing_ = false;
+                self->write_next();
+            });
+            return;
+        }
+        if (result == corked_stream::append_result::failed) {
+            writing_ = false;
+            abort();
+            return;
+        }
+        svc_.metrics().message_out(front.type);
+        queued_bytes_ -= front.text->size();
+        queue_.pop_front();
     }
-    writing_ = true;
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*queue_.front().text),
-                    [self = shared_from_this()](error_code ec, std::size_t) {
-                        auto& q = self->queue_;
-                        if (ec) {
-                            self->writing_ = false;
-                            self->abort();
-                            return;
-                        }
-                        self->svc_.metrics().message_out(q.front().type);
-                        self->queued_bytes_ -= q.front().text->size();
-                        q.pop_front();
-                        self->write_next();
-                    });
+    writing_ = false;
+    if (pending_close_) begin_close(*pending_close_);
 }
 
 void websocket_session::begin_close(websocket::close_code code) {
