@@ -2,8 +2,8 @@
 // same run, driven by build/bin/peershare-loadgen (bench/loadgen/):
 //   announce throughput: the same announce workload on bittorrent-tracker and on peershare with 1
 //     thread, 2 threads sharing one event loop, and 2 threads with an event loop each (rounds
-//     interleaved), with one announce in flight per connection and with a pipeline of
-//     PIPELINE_DEPTH — responses/s and the ratio to bittorrent-tracker;
+//     interleaved), with one announce in flight per connection and with pipelines of
+//     PIPELINE_DEPTHS — responses/s and the ratio to bittorrent-tracker at each tracker's maximum;
 //   mixed load: announce / lookup / relay between peers of shared swarms, at peak (closed loop, one
 //     operation in flight per connection) and at half of that peak (open loop) — p50/p99 latency,
 //     relay latency above all;
@@ -61,16 +61,15 @@ function opsArgs(o) {
 
 // --- announce throughput: bittorrent-tracker vs peershare ---
 
-// Announces in flight per connection: one (a page waits for each answer) and a pipeline that
-// brings both trackers to about their maximum rate (by hand, 64 in flight left bittorrent-tracker
-// where it was and raised peershare's rate by a few percent more).
-const PIPELINE_DEPTH = 16;
+// Announces in flight per connection: one (a page waits for each answer), then pipelines of 16 and
+// 64, which show where each tracker's rate stops growing.
+const PIPELINE_DEPTHS = [16, 64];
 
 // Every tracker at every depth, rounds interleaved. The target compares maxima: each tracker's
 // best median over the depths (and, for peershare, over its configurations).
 async function announceThroughput(o) {
   const rows = [];
-  const depths = [1, PIPELINE_DEPTH];
+  const depths = [1, ...PIPELINE_DEPTHS];
   const keys = ['bittorrent', ...CONFIGS.map((c) => c.key)];
   const results = Object.fromEntries(depths.flatMap((d) => keys.map((k) => [`${k}@${d}`, []])));
   for (let round = 1; round <= o.runs; round++) {
@@ -228,7 +227,7 @@ async function main() {
 
   const relayP99 = mixed.half.ops.relay.p99_us / 1000;
   await writeResults('signaling load', [
-    `### Announce throughput (${o.connections} connections, swarms of ${o.swarmSize}, 1 or ${PIPELINE_DEPTH} announces in flight per connection, ${o.duration} s measured after ${o.warmup} s)`,
+    `### Announce throughput (${o.connections} connections, swarms of ${o.swarmSize}, 1, ${PIPELINE_DEPTHS.join(' or ')} announces in flight per connection, ${o.duration} s measured after ${o.warmup} s)`,
     '',
     announce.table,
     '',

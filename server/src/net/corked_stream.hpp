@@ -29,8 +29,8 @@ public:
     // Bytes gathered before they are sent even though the connection is still busy: one socket
     // send's worth, small enough that a connection's buffer stays a small share of its memory.
     static constexpr std::size_t cork_limit = 64 * 1024;
-    // A flushed buffer larger than this is released rather than kept for the next batch, so that
-    // an idle connection holds no memory for a burst it once had.
+    // A sent buffer is kept for the next batch only while more is gathered and only up to this
+    // size, so that an idle connection holds no memory for a burst it once had.
     static constexpr std::size_t kept_capacity = 4 * 1024;
 
     explicit corked_stream(next_layer_type&& next)
@@ -145,7 +145,8 @@ private:
         st.sending.swap(st.pending);
         asio::async_write(next_, asio::buffer(st.sending), [s = state_](error_code ec, std::size_t) {
             s->sending_now = false;
-            if (s->sending.capacity() > kept_capacity) std::string().swap(s->sending);
+            // Kept for the next batch while the connection is busy; an idle one holds no buffer.
+            if (s->pending.empty() || s->sending.capacity() > kept_capacity) std::string().swap(s->sending);
             else s->sending.clear();
             s->flushed.cancel();
             if (ec) {
