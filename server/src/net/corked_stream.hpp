@@ -22,6 +22,8 @@
 namespace peershare::net {
 
 class corked_stream {
+    struct state;  // below
+
 public:
     using next_layer_type = beast::tcp_stream;
     using executor_type = next_layer_type::executor_type;
@@ -48,6 +50,20 @@ public:
     // From now on, gather writes (until then they go straight to the socket: the handshake).
     void cork() noexcept { state_->corked = true; }
 
+    // Held while the connection awaits something other than input (the store, Redis): what is
+    // gathered is sent now, and what it is sent meanwhile (pushes from other connections) goes
+    // out at once, as while it waits for input.
+    class waiting_scope {
+    public:
+        explicit waiting_scope(corked_stream& s);
+        ~waiting_scope();
+        waiting_scope(const waiting_scope&) = delete;
+        waiting_scope& operator=(const waiting_scope&) = delete;
+
+    private:
+        std::shared_ptr<state> state_;
+    };
+
     enum class append_result { appended, full, failed };
 
     // Appends one final text frame carrying `payload` (RFC 6455 §5.2; a server's frames are not
@@ -72,7 +88,7 @@ public:
             for (int shift = 56; shift >= 0; shift -= 8) st.pending += static_cast<char>((static_cast<std::uint64_t>(n) >> shift) & 0xFF);
         }
         st.pending.append(payload);
-        if (st.reading || st.pending.size() >= cork_limit) flush();
+        if (st.waiting || st.pending.size() >= cork_limit) flush();
         return append_result::appended;
     }
 
@@ -130,7 +146,7 @@ private:
         std::string pending;  // accepted, not yet handed to the socket
         std::string sending;  // being sent
         bool corked = false;
-        bool reading = false;  // a receive is outstanding: the connection waits for input
+        bool waiting = false;  // the connection waits: for input, or on the store (waiting_scope)
         bool sending_now = false;
         error_code failed;  // a send failed: every later write reports it
         // Cancelled whenever a send completes: wakes writes waiting for room and the teardown.
@@ -155,7 +171,7 @@ private:
             }
             // More was gathered meanwhile: send it if the connection waits for input (or if the
             // buffer is full); otherwise it leaves with the connection's next read.
-            if (s->owner && !s->pending.empty() && (s->reading || s->pending.size() >= cork_limit)) s->owner->flush();
+            if (s->owner && !s->pending.empty() && (s->waiting || s->pending.size() >= cork_limit)) s->owner->flush();
         });
     }
 
@@ -169,12 +185,12 @@ private:
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (!started) {
                 started = true;
-                s->state_->reading = true;
+                s->state_->waiting = true;
                 s->flush();
                 s->next_.async_read_some(buffers, std::move(self));
                 return;
             }
-            s->state_->reading = false;
+            s->state_->waiting = false;
             self.complete(ec, n);
         }
     };
@@ -183,7 +199,7 @@ private:
     struct write_op {
         corked_stream* s;
         ConstBuffers buffers;
-        enum { start, waiting, accepted } step = start;
+        enum { start, waiting_for_room, accepted } step = start;
         std::size_t size = 0;
 
         template <class Self>
@@ -192,7 +208,7 @@ private:
             switch (step) {
                 case start:
                     if (!st.failed && !take(st)) {
-                        step = waiting;
+                        step = waiting_for_room;
                         s->flush();
                         st.flushed.async_wait(std::move(self));
                         return;
@@ -200,7 +216,7 @@ private:
                     step = accepted;
                     asio::post(std::move(self));  // never complete inside the initiating call
                     return;
-                case waiting:
+                case waiting_for_room:
                     if (!st.failed && !take(st)) {
                         s->flush();
                         st.flushed.async_wait(std::move(self));
@@ -221,7 +237,7 @@ private:
             auto at = st.pending.size();
             st.pending.resize(at + size);
             asio::buffer_copy(asio::buffer(st.pending.data() + at, size), buffers);
-            if (st.reading || st.pending.size() >= cork_limit) s->flush();
+            if (st.waiting || st.pending.size() >= cork_limit) s->flush();
             return true;
         }
     };
@@ -252,5 +268,12 @@ private:
     next_layer_type next_;
     std::shared_ptr<state> state_;
 };
+
+inline corked_stream::waiting_scope::waiting_scope(corked_stream& s) : state_(s.state_) {
+    state_->waiting = true;
+    s.flush();
+}
+
+inline corked_stream::waiting_scope::~waiting_scope() { state_->waiting = false; }
 
 }  // namespace peershare::net

@@ -166,12 +166,12 @@ asio::awaitable<void> websocket_session::handle_announce(const signaling::reques
         }
         try {
             if (a.metadata) {
-                bool inserted = co_await svc_.on_store(
+                bool inserted = co_await on_store(
                     [&](resource_store& s) { return store_share(s, a.resource, *a.metadata, unix_now()); });
                 if (inserted) ++svc_.resource_count();
                 info = info_of(*a.metadata, svc_.lim());
             } else {
-                auto record = co_await svc_.on_store(
+                auto record = co_await on_store(
                     [&](resource_store& s) { return load_share(s, a.resource, unix_now()); });
                 if (!record) {
                     reply_error(errc::metadata_required, {}, id);
@@ -192,7 +192,7 @@ asio::awaitable<void> websocket_session::handle_announce(const signaling::reques
         redis_swarms::join_result joined;
         const cluster::membership m{a.resource, *id_, a.complete};
         try {
-            joined = co_await svc_.on_cluster([&](redis_swarms& c) { return c.join(m); });
+            joined = co_await on_cluster([&](redis_swarms& c) { return c.join(m); });
         } catch (const store_error& e) {
             PS_LOG(warn, "cluster: announce of " << a.resource.str() << " failed: " << e.what());
             reply_error(errc::store_unavailable, {}, id);
@@ -236,7 +236,7 @@ asio::awaitable<std::optional<swarm_info>> websocket_session::stored_info(const 
                                                                           const resource_id& resource) {
     std::optional<resource_record> record;
     try {
-        record = co_await svc_.on_store([&](resource_store& s) { return s.get(resource); });
+        record = co_await on_store([&](resource_store& s) { return s.get(resource); });
     } catch (const store_error& e) {
         PS_LOG(warn, "store: lookup of " << resource.str() << " failed: " << e.what());
         reply_error(errc::store_unavailable, {}, id);
@@ -255,7 +255,7 @@ asio::awaitable<void> websocket_session::lookup_across_instances(const signaling
                                                                  const signaling::lookup& l) {
     std::vector<member_view> members;
     try {
-        members = co_await svc_.on_cluster([&](redis_swarms& c) { return c.members(l.resource); });
+        members = co_await on_cluster([&](redis_swarms& c) { return c.members(l.resource); });
     } catch (const store_error& e) {
         PS_LOG(warn, "cluster: lookup of " << l.resource.str() << " failed: " << e.what());
         reply_error(errc::store_unavailable, {}, id);
@@ -305,7 +305,7 @@ asio::awaitable<void> websocket_session::handle_signal(const signaling::request_
     // A recipient that is no member here: through Redis to its instance, if it is a member there.
     redis_swarms::route routed{};
     try {
-        routed = co_await svc_.on_cluster([&](redis_swarms& c) { return c.relay(*r.remote); });
+        routed = co_await on_cluster([&](redis_swarms& c) { return c.relay(*r.remote); });
     } catch (const store_error& e) {
         PS_LOG(warn, "cluster: relay to " << s.to.str().substr(0, 8) << " failed: " << e.what());
         svc_.metrics().cluster_relayed(metrics::cluster_relay::failed);
@@ -367,6 +367,7 @@ void websocket_session::write_next() {
             closing_ = true;
             queue_.clear();
             queued_bytes_ = 0;
+            pending_close_.reset();
             break;
         }
         auto& front = queue_.front();

@@ -15,6 +15,7 @@
 
 #include <deque>
 #include <memory>
+#include <type_traits>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,19 @@ private:
     asio::awaitable<std::optional<swarm_info>> stored_info(const signaling::request_id& id, const resource_id& resource);
     asio::awaitable<void> lookup_across_instances(const signaling::request_id& id, const signaling::lookup& l);
     void handle_ice(const signaling::request_id& id);
+
+    // svc_.on_store / svc_.on_cluster, with what the connection has gathered sent first and
+    // pushes to it sent at once while it waits (corked_stream::waiting_scope).
+    template <class F>
+    asio::awaitable<std::invoke_result_t<F, resource_store&>> on_store(F fn) {
+        corked_stream::waiting_scope waiting(ws_.next_layer());
+        co_return co_await svc_.on_store(std::move(fn));
+    }
+    template <class F>
+    asio::awaitable<std::invoke_result_t<F, redis_swarms&>> on_cluster(F fn) {
+        corked_stream::waiting_scope waiting(ws_.next_layer());
+        co_return co_await svc_.on_cluster(std::move(fn));
+    }
 
     void reply(std::string text, signaling::server_type type);
     void reply_error(errc code, std::string_view message, const signaling::request_id& id);

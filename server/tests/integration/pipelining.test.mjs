@@ -1,10 +1,11 @@
-// Requests written back to back (docs/protocol.md §2.4): the server answers every one, in order, with
-// the replies of one receive gathered into few sends, and a close behind them still comes last.
+// Requests written back to back (docs/protocol.md §2): the server answers every one, in order, with
+// the replies of one receive gathered into few sends, and a close behind them still comes last; what
+// a connection is sent while its own request waits on the store is not held back meanwhile.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { assertServes, clientFrame, makeShare, OPCODE, randomId, rawWebSocket, scenario } from './harness.mjs';
+import { assertServes, clientFrame, makeShare, metric, OPCODE, randomId, rawWebSocket, readMetrics, scenario, waitFor } from './harness.mjs';
 
 const REQUESTS = 300;
 
@@ -48,4 +49,30 @@ test('300 requests in one TCP write, valid and refused mixed, are all answered i
       raw.destroy();
     }
     await assertServes(srv);
+  }));
+
+test('a signal to a connection whose own lookup waits on a stopped Redis arrives at once, not with the lookup\'s answer', () =>
+  scenario(async (ctx) => {
+    const { redis, servers: [srv] } = await ctx.startInstances(1);
+    const share = makeShare('waiting');
+    const a = await ctx.connect(srv);
+    const b = await ctx.connect(srv);
+    await a.request({ type: 'announce', resource: share.id, complete: true, metadata: share.base64 });
+    await b.request({ type: 'announce', resource: share.id, complete: false });
+    const lookups = async () => metric(await readMetrics(srv), 'peershare_messages_in_total', { type: 'lookup' }) ?? 0;
+    const before = await lookups();
+    redis.child.kill('SIGSTOP');
+    try {
+      // A's lookup reads the swarm from Redis, which does not answer (the server gives up after 1 s).
+      a.send({ type: 'lookup', id: 'waits', resource: share.id });
+      await waitFor("A's lookup to be taken in", async () => (await lookups()) > before);
+      b.send({ type: 'signal', resource: share.id, to: a.peer, kind: 'offer', data: { sdp: 'v=0' } });
+      const offer = await a.next((m) => m.type === 'signal' && m.kind === 'offer');
+      assert.equal(offer.from, b.peer);
+      assert.ok(!a.queue.some((m) => m.id === 'waits'), 'the signal came before the answer to the lookup waiting on Redis');
+    } finally {
+      redis.child.kill('SIGCONT');
+    }
+    const answer = await a.next((m) => m.id === 'waits');
+    assert.ok(['lookup_result', 'error'].includes(answer.type), JSON.stringify(answer));
   }));
