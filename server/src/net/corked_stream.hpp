@@ -106,14 +106,14 @@ public:
     template <class MutableBuffers, class Handler>
     auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
         if (!state_->corked) return next_.async_read_some(buffers, std::forward<Handler>(handler));
-        return asio::async_compose<Handler, void(error_code, std::size_t)>(read_op<MutableBuffers>{this, buffers},
+        return asio::async_compose<Handler, void(error_code, std::size_t)>(read_op<MutableBuffers>{state_, buffers},
                                                                           handler, next_);
     }
 
     template <class ConstBuffers, class Handler>
     auto async_write_some(const ConstBuffers& buffers, Handler&& handler) {
         if (!state_->corked) return next_.async_write_some(buffers, std::forward<Handler>(handler));
-        return asio::async_compose<Handler, void(error_code, std::size_t)>(write_op<ConstBuffers>{this, buffers},
+        return asio::async_compose<Handler, void(error_code, std::size_t)>(write_op<ConstBuffers>{state_, buffers},
                                                                           handler, next_);
     }
 
@@ -131,7 +131,7 @@ public:
     // sent first, then the TCP teardown runs.
     template <class Handler>
     friend void async_teardown(beast::role_type role, corked_stream& s, Handler&& handler) {
-        asio::async_compose<Handler, void(error_code)>(teardown_op{&s, role}, handler, s.next_);
+        asio::async_compose<Handler, void(error_code)>(teardown_op{s.state_, role}, handler, s.next_);
     }
     friend void teardown(beast::role_type role, corked_stream& s, error_code& ec) {
         using beast::websocket::teardown;
@@ -159,25 +159,41 @@ private:
         if (st.sending_now || st.pending.empty() || st.failed) return;
         st.sending_now = true;
         st.sending.swap(st.pending);
-        asio::async_write(next_, asio::buffer(st.sending), [s = state_](error_code ec, std::size_t) {
-            s->sending_now = false;
-            // Kept for the next batch while the connection is busy; an idle one holds no buffer.
-            if (s->pending.empty() || s->sending.capacity() > kept_capacity) std::string().swap(s->sending);
-            else s->sending.clear();
-            s->flushed.cancel();
-            if (ec) {
-                s->failed = ec;
-                return;
-            }
-            // More was gathered meanwhile: send it if the connection waits for input (or if the
-            // buffer is full); otherwise it leaves with the connection's next read.
-            if (s->owner && !s->pending.empty() && (s->waiting || s->pending.size() >= cork_limit)) s->owner->flush();
-        });
+        send_from(0);
     }
 
+    // One socket write of `sending` from `offset`. Its completion touches only the shared state
+    // and, while it exists, the stream (the write itself keeps the socket alive; the stream object
+    // may be gone by then: a composed async_write would use it after that).
+    void send_from(std::size_t offset) {
+        auto& st = *state_;
+        next_.async_write_some(asio::buffer(st.sending.data() + offset, st.sending.size() - offset),
+                               [s = state_, offset](error_code ec, std::size_t n) {
+                                   if (!ec && !s->owner) ec = asio::error::operation_aborted;
+                                   if (!ec && offset + n < s->sending.size()) return s->owner->send_from(offset + n);
+                                   sent(*s, ec);
+                               });
+    }
+
+    static void sent(state& s, error_code ec) {
+        s.sending_now = false;
+        // Kept for the next batch while the connection is busy; an idle one holds no buffer.
+        if (s.pending.empty() || s.sending.capacity() > kept_capacity) std::string().swap(s.sending);
+        else s.sending.clear();
+        s.flushed.cancel();
+        if (ec) {
+            s.failed = ec;
+            return;
+        }
+        // More was gathered meanwhile: send it if the connection waits for input (or if the
+        // buffer is full); otherwise it leaves with the connection's next read.
+        if (s.owner && !s.pending.empty() && (s.waiting || s.pending.size() >= cork_limit)) s.owner->flush();
+    }
+
+    // The operations below hold the state, never the stream, across a wait.
     template <class MutableBuffers>
     struct read_op {
-        corked_stream* s;
+        std::shared_ptr<state> st_;
         MutableBuffers buffers;
         bool started = false;
 
@@ -185,26 +201,30 @@ private:
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (!started) {
                 started = true;
-                s->state_->waiting = true;
-                s->flush();
-                s->next_.async_read_some(buffers, std::move(self));
+                st_->waiting = true;
+                st_->owner->flush();
+                st_->owner->next_.async_read_some(buffers, std::move(self));
                 return;
             }
-            s->state_->waiting = false;
+            st_->waiting = false;
             self.complete(ec, n);
         }
     };
 
+    // Beast's writes. The state, not the stream, is held: one of them (Beast's idle ping) keeps
+    // only a weak reference to the WebSocket, so the stream can be gone when it resumes.
     template <class ConstBuffers>
     struct write_op {
-        corked_stream* s;
+        std::shared_ptr<state> st_;
         ConstBuffers buffers;
         enum { start, waiting_for_room, accepted } step = start;
         std::size_t size = 0;
 
         template <class Self>
         void operator()(Self& self, error_code = {}) {
-            auto& st = *s->state_;
+            auto& st = *st_;
+            if (!st.owner) return self.complete(asio::error::operation_aborted, 0);
+            corked_stream* s = st.owner;
             switch (step) {
                 case start:
                     if (!st.failed && !take(st)) {
@@ -237,19 +257,21 @@ private:
             auto at = st.pending.size();
             st.pending.resize(at + size);
             asio::buffer_copy(asio::buffer(st.pending.data() + at, size), buffers);
-            if (st.waiting || st.pending.size() >= cork_limit) s->flush();
+            if (st.waiting || st.pending.size() >= cork_limit) st.owner->flush();
             return true;
         }
     };
 
     struct teardown_op {
-        corked_stream* s;
+        std::shared_ptr<state> st_;
         beast::role_type role;
         bool flushed = false;
 
         template <class Self>
         void operator()(Self& self, error_code ec = {}) {
-            auto& st = *s->state_;
+            auto& st = *st_;
+            if (!st.owner) return self.complete(asio::error::operation_aborted);
+            corked_stream* s = st.owner;
             if (!flushed) {
                 if (!st.failed && (st.sending_now || !st.pending.empty())) {
                     s->flush();

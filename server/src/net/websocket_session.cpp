@@ -130,6 +130,9 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     svc_.swarms_emptied(std::move(gone.emptied));
     svc_.remove_session(*id_);
     svc_.metrics().connection_closed();
+    // The socket may still be open (a peer that half-closed and does not read): close it, so that a
+    // send stuck on it fails and releases the session.
+    abort();
 }
 
 asio::awaitable<void> websocket_session::handle(signaling::client_message& message) {
