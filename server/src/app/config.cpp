@@ -3,10 +3,9 @@
 
 #include "peershare/core/duration.hpp"
 #include "peershare/core/forwarded.hpp"
-#include "peershare/core/turn_credentials.hpp"
+#include "peershare/core/origin_policy.hpp"
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <ostream>
@@ -15,9 +14,6 @@
 
 namespace peershare {
 namespace {
-
-constexpr auto min_sweep_interval = std::chrono::milliseconds(100);  // bounds store load in tests
-constexpr auto max_sweep_interval = std::chrono::milliseconds(60'000);
 
 // A CLI11 validator that accepts durations ("500ms", "30s", "10m", "24h", "7d").
 struct duration_validator : CLI::Validator {
@@ -28,63 +24,7 @@ struct duration_validator : CLI::Validator {
     }
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 }  // namespace
-
-std::chrono::milliseconds server_config::sweep_interval() const {
-    return std::clamp(grace_period / 4, min_sweep_interval, max_sweep_interval);
-}
-
-std::string host_of(std::string_view h) {
-    std::string_view host = h;
-    if (!h.empty() && h.front() == '[') {
-        auto close = h.find(']');
-        if (close == std::string_view::npos) return {};
-        host = h.substr(0, close + 1);
-    } else if (auto colon = h.rfind(':'); colon != std::string_view::npos) {
-        host = h.substr(0, colon);
-    }
-    if (host.empty() || host.size() > 255) return {};
-    for (char c : host)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-            return {};
-    return lower(host);
-}
-
-ice_config ice_for(const server_config& config, std::string_view host, std::string_view peer, std::int64_t now) {
-    ice_config out;
-    out.transport_policy = config.relay_only ? "relay" : "all";
-    nlohmann::json list = nlohmann::json::array();
-    std::vector<std::string> stun = config.stun_servers;
-    if (config.stun && !host.empty()) stun.insert(stun.begin(), "stun:" + std::string(host) + ":" + std::to_string(config.stun_port));
-    if (!stun.empty()) list.push_back({{"urls", stun}});
-    if (!config.turn_urls.empty()) {
-        auto c = mint_turn_credentials(config.turn_secret, peer, now, config.turn_ttl.count());
-        list.push_back({{"urls", config.turn_urls}, {"username", c.username}, {"credential", c.credential}});
-        out.expires = c.expires;
-    }
-    out.servers_json = list.dump();
-    return out;
-}
-
-std::optional<std::string> normalize_origin(std::string_view origin) {
-    auto scheme_end = origin.find("://");
-    if (scheme_end == std::string_view::npos) return std::nullopt;
-    std::string scheme = lower(origin.substr(0, scheme_end));
-    if (scheme != "http" && scheme != "https") return std::nullopt;
-    std::string_view rest = origin.substr(scheme_end + 3);
-    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-    if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos) return std::nullopt;
-    std::string host = lower(rest);
-    if (scheme == "http" && host.ends_with(":80")) host.resize(host.size() - 3);
-    if (scheme == "https" && host.ends_with(":443")) host.resize(host.size() - 4);
-    return scheme + "://" + host;
-}
 
 command_line parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     CLI::App app{"peershare: browser-to-browser file sharing. The server serves the web app, tracks who holds\n"
@@ -126,21 +66,21 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
                       "Address of a reverse proxy whose X-Forwarded-For names the client for the per-address "
                       "connection limit and the logs (repeatable; env: comma-separated)")
         ->envname("PEERSHARE_TRUSTED_PROXY")->delimiter(',');
-    serve->add_option("--stun-server", c.stun_servers,
+    serve->add_option("--stun-server", c.ice.stun_servers,
                       "STUN server URL handed to browsers, like stun:stun.example.org:3478 (repeatable)")
         ->envname("PEERSHARE_STUN_SERVER")->delimiter(',');
     bool no_stun = false;
-    std::string turn_ttl = format_duration(c.turn_ttl);
-    serve->add_option("--stun-port", c.stun_port, "UDP port of the built-in STUN responder; 0 picks a free one")
+    std::string turn_ttl = format_duration(c.ice.turn_ttl);
+    serve->add_option("--stun-port", c.ice.stun_port, "UDP port of the built-in STUN responder; 0 picks a free one")
         ->envname("PEERSHARE_STUN_PORT")->capture_default_str();
     serve->add_flag("--no-stun", no_stun, "Do not run the built-in STUN responder")->envname("PEERSHARE_NO_STUN");
-    serve->add_option("--turn-url", c.turn_urls, "TURN server URL handed to browsers, like turn:turn.example.org:3478?transport=udp (repeatable)")
+    serve->add_option("--turn-url", c.ice.turn_urls, "TURN server URL handed to browsers, like turn:turn.example.org:3478?transport=udp (repeatable)")
         ->envname("PEERSHARE_TURN_URL")->delimiter(',');
-    serve->add_option("--turn-secret", c.turn_secret, "coturn's static-auth-secret, to mint time-limited TURN credentials")
+    serve->add_option("--turn-secret", c.ice.turn_secret, "coturn's static-auth-secret, to mint time-limited TURN credentials")
         ->envname("PEERSHARE_TURN_SECRET");
     serve->add_option("--turn-ttl", turn_ttl, "Lifetime of minted TURN credentials (pages renew them before expiry)")
         ->envname("PEERSHARE_TURN_TTL")->check(duration_validator())->capture_default_str();
-    serve->add_flag("--relay-only", c.relay_only, "Privacy mode: browsers connect only through TURN, never learning each other's address")
+    serve->add_flag("--relay-only", c.ice.relay_only, "Privacy mode: browsers connect only through TURN, never learning each other's address")
         ->envname("PEERSHARE_RELAY_ONLY");
     serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
         ->envname("PEERSHARE_LOG_LEVEL")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
@@ -212,27 +152,27 @@ command_line parse_command_line(int argc, const char* const* argv, std::ostream&
         err << "peershare: --idle-timeout must be at least 1s and --handshake-timeout at least 100ms\n";
         return {2, std::nullopt};
     }
-    if (no_stun) c.stun = false;
-    c.turn_ttl = std::chrono::duration_cast<std::chrono::seconds>(*parse_duration(turn_ttl));
-    if (c.turn_ttl < std::chrono::minutes(1)) {
+    if (no_stun) c.ice.stun = false;
+    c.ice.turn_ttl = std::chrono::duration_cast<std::chrono::seconds>(*parse_duration(turn_ttl));
+    if (c.ice.turn_ttl < std::chrono::minutes(1)) {
         err << "peershare: --turn-ttl must be at least 1m\n";
         return {2, std::nullopt};
     }
-    for (const auto& url : c.turn_urls) {
+    for (const auto& url : c.ice.turn_urls) {
         if (!(url.starts_with("turn:") || url.starts_with("turns:")) || url.find_first_of(" \"\\") != std::string::npos) {
             err << "peershare: --turn-url '" << url << "' is not a URL like turn:turn.example.org:3478\n";
             return {2, std::nullopt};
         }
     }
-    if (!c.turn_urls.empty() && c.turn_secret.empty()) {
+    if (!c.ice.turn_urls.empty() && c.ice.turn_secret.empty()) {
         err << "peershare: --turn-url needs --turn-secret (coturn's static-auth-secret)\n";
         return {2, std::nullopt};
     }
-    if (c.relay_only && c.turn_urls.empty()) {
+    if (c.ice.relay_only && c.ice.turn_urls.empty()) {
         err << "peershare: --relay-only needs a TURN server: give --turn-url and --turn-secret\n";
         return {2, std::nullopt};
     }
-    for (const auto& url : c.stun_servers) {
+    for (const auto& url : c.ice.stun_servers) {
         if (!url.starts_with("stun:") || url.size() <= 5 || url.find_first_of(" \"\\") != std::string::npos) {
             err << "peershare: --stun-server '" << url << "' is not a URL like stun:stun.example.org:3478\n";
             return {2, std::nullopt};

@@ -87,14 +87,4 @@ std::vector<member_view> live_members(const std::vector<std::pair<std::string, s
     return out;
 }
 
-std::vector<member_view> sample(std::vector<member_view> members, const peer_id& except, std::size_t max,
-                                std::mt19937_64& rng) {
-    std::erase_if(members, [&](const member_view& m) { return m.peer == except; });
-    auto partial = std::partition(members.begin(), members.end(), [](const member_view& m) { return m.complete; });
-    std::shuffle(members.begin(), partial, rng);
-    std::shuffle(partial, members.end(), rng);
-    if (members.size() > max) members.erase(members.begin() + static_cast<std::ptrdiff_t>(max), members.end());
-    return members;
-}
-
 }  // namespace peershare::cluster

@@ -130,25 +130,51 @@ std::size_t json_nesting_depth(std::string_view text) noexcept {
     return deepest;
 }
 
-std::variant<client_message, parse_failure> parse(std::string_view text, const limits& lim) {
+namespace {
+
+// A request id value: an integer 0..2^53-1 or a string of at most max_request_id_chars.
+std::optional<request_id> read_id(const json_text::value& v) {
+    if (auto n = json_text::as_unsigned(v, (std::uint64_t{1} << 53) - 1)) return request_id{*n};
+    if (v.type != json_text::kind::string) return std::nullopt;
+    auto s = json_text::decode_string(v);
+    if (s.size() > max_request_id_chars) return std::nullopt;
+    return request_id{std::move(s)};
+}
+
+// Reads the top-level members of a frame into `m`; the failure when it is not a JSON object the
+// reader may take (a NUL byte, nesting past the limit, invalid JSON).
+std::optional<parse_failure> read_members(std::string_view text, const limits& lim, members& m) {
     // Valid JSON never holds a NUL byte outside strings, nor raw inside one (it is escaped as \u0000).
     if (text.find('\0') != std::string_view::npos) return fail(errc::bad_json, "the message contains a NUL byte");
     // Bounds the reader's recursion.
     if (json_nesting_depth(text) > lim.max_json_depth) return fail(errc::bad_json, "JSON nested too deeply");
-    members m;
     bool valid = json_text::read_object(text, [&](std::string_view key, const json_text::value& v) {
         if (auto f = field_named(key)) m.values[static_cast<int>(*f)] = v;
         else if (!m.least_unknown || key < *m.least_unknown) m.least_unknown = std::string(key);
     });
     if (!valid) return fail(errc::bad_json, "the message is not a JSON object");
+    return std::nullopt;
+}
+
+}  // namespace
+
+request_id peek_id(std::string_view text, const limits& lim) {
+    members m;
+    if (read_members(text, lim, m)) return {};
+    const auto& v = m[field::id];
+    if (!v) return {};
+    return read_id(*v).value_or(request_id{});
+}
+
+std::variant<client_message, parse_failure> parse(std::string_view text, const limits& lim) {
+    members m;
+    if (auto failure = read_members(text, lim, m)) return std::move(*failure);
 
     request_id id;
     if (const auto& v = m[field::id]) {
-        if (auto n = json_text::as_unsigned(*v, (std::uint64_t{1} << 53) - 1)) id = *n;
-        else if (std::string s; v->type == json_text::kind::string && (s = json_text::decode_string(*v)).size() <= max_request_id_chars)
-            id = std::move(s);
-        else
-            return fail(errc::bad_message, "field 'id' must be an integer 0..2^53-1 or a string of at most 64 characters");
+        auto read = read_id(*v);
+        if (!read) return fail(errc::bad_message, "field 'id' must be an integer 0..2^53-1 or a string of at most 64 characters");
+        id = std::move(*read);
     }
 
     if (!is_string(m[field::type])) return fail(errc::bad_message, "missing string field 'type'", id);

@@ -1,6 +1,8 @@
 // Negotiation tracking for the signaling relay.
 #include "peershare/core/signal_sessions.hpp"
 
+#include "peershare/core/invariant.hpp"
+
 namespace peershare {
 
 std::string signal_sessions::key_of(const peer_id& x, const peer_id& y, const resource_id& r) {
@@ -17,6 +19,7 @@ std::size_t signal_sessions::open_offers(const peer_id& peer) const {
 void signal_sessions::close_offer(session& s) {
     if (!s.offerer) return;
     auto it = open_offers_.find(*s.offerer);
+    PS_ASSERT(it != open_offers_.end() && it->second > 0, "an open offer is counted for its offerer");
     if (it != open_offers_.end() && --it->second == 0) open_offers_.erase(it);
     s.offerer = nullptr;
 }
@@ -101,6 +104,23 @@ void signal_sessions::prune(clock::time_point now) {
         auto next = std::next(it);
         if (it->second.expires <= now) erase(it);
         it = next;
+    }
+}
+
+void signal_sessions::check_invariants() const {
+    std::unordered_map<peer_id, std::size_t> offers;
+    for (const auto& [key, s] : sessions_) {
+        PS_ASSERT(!s.offerer || s.offerer == &s.a || s.offerer == &s.b, "the offerer is one of the two peers");
+        if (s.offerer) ++offers[*s.offerer];
+        for (const auto* p : {&s.a, &s.b}) {
+            auto idx = by_peer_.find(*p);
+            PS_ASSERT(idx != by_peer_.end() && idx->second.contains(key), "a negotiation is indexed under both peers");
+        }
+    }
+    PS_ASSERT(offers == open_offers_, "open-offer counts match the unanswered offers");
+    for (const auto& [peer, keys] : by_peer_) {
+        PS_ASSERT(!keys.empty(), "an empty index entry is removed");
+        for (const auto& k : keys) PS_ASSERT(sessions_.contains(k), "the index names only live negotiations");
     }
 }
 

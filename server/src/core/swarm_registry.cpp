@@ -3,8 +3,9 @@
 
 #include "peershare/core/cluster.hpp"
 
+#include "peershare/core/invariant.hpp"
+
 #include <algorithm>
-#include <cassert>
 
 namespace peershare {
 
@@ -22,7 +23,7 @@ errc swarm_registry::admits(const peer_id& peer, const resource_id& resource) co
 
 swarm_registry::join_result swarm_registry::join(const peer_id& peer, const resource_id& resource, bool complete,
                                                  const swarm_info& info) {
-    assert(peers_.contains(peer) && "join by a peer that was never added");
+    PS_ASSERT(peers_.contains(peer), "join by a peer that was never added");
     if (auto refused = admits(peer, resource); refused != errc::ok) return {refused};
 
     auto [swarm_it, created] = swarms_.try_emplace(resource, swarm{info, {}, 0});
@@ -30,15 +31,19 @@ swarm_registry::join_result swarm_registry::join(const peer_id& peer, const reso
     if (auto m = s.members.find(peer); m != s.members.end()) {
         bool changed = m->second != complete;
         if (changed) {
+            PS_ASSERT(complete || s.complete > 0, "a complete member is counted");
             s.complete += complete ? 1 : std::size_t(-1);
             m->second = complete;
         }
+        PS_ASSERT(s.complete <= s.members.size(), "no more complete members than members");
         return {errc::ok, false, changed, s.members.size()};
     }
     s.members.emplace(peer, complete);
     if (complete) ++s.complete;
-    peers_.find(peer)->second.insert(resource);
+    bool listed = peers_.find(peer)->second.insert(resource).second;
+    PS_ASSERT(listed, "a new member of a swarm was not yet in it by the peer's list");
     ++memberships_;
+    PS_ASSERT(s.complete <= s.members.size(), "no more complete members than members");
     return {errc::ok, created, true, s.members.size()};
 }
 
@@ -48,10 +53,16 @@ swarm_registry::leave_result swarm_registry::leave(const peer_id& peer, const re
     auto& s = swarm_it->second;
     auto m = s.members.find(peer);
     if (m == s.members.end()) return {};
-    if (m->second) --s.complete;
+    if (m->second) {
+        PS_ASSERT(s.complete > 0, "a complete member is counted");
+        --s.complete;
+    }
     s.members.erase(m);
+    PS_ASSERT(memberships_ > 0, "every membership is counted");
     --memberships_;
-    if (auto p = peers_.find(peer); p != peers_.end()) p->second.erase(resource);
+    auto p = peers_.find(peer);
+    PS_ASSERT(p != peers_.end() && p->second.contains(resource), "a member's swarms list the swarm");
+    if (p != peers_.end()) p->second.erase(resource);
     bool emptied = s.members.empty();
     if (emptied) swarms_.erase(swarm_it);
     return {true, emptied};
@@ -67,7 +78,8 @@ swarm_registry::removal swarm_registry::remove_peer(const peer_id& peer) {
         if (res.emptied) out.emptied.push_back(r);
         out.left.push_back(std::move(r));
     }
-    peers_.erase(peer);
+    PS_ASSERT(p->second.empty(), "a removed peer is in no swarm");
+    peers_.erase(p);
     return out;
 }
 
@@ -106,14 +118,13 @@ std::vector<peer_id> swarm_registry::members(const resource_id& resource, const 
     return out;
 }
 
-std::vector<member_view> swarm_registry::sample(const resource_id& resource, const peer_id& except, std::size_t max,
-                                                std::mt19937_64& rng) const {
+std::vector<member_view> swarm_registry::member_views(const resource_id& resource) const {
     auto it = swarms_.find(resource);
     if (it == swarms_.end()) return {};
     std::vector<member_view> all;
     all.reserve(it->second.members.size());
     for (const auto& [p, complete] : it->second.members) all.push_back({p, complete});
-    return cluster::sample(std::move(all), except, max, rng);
+    return all;
 }
 
 std::vector<cluster::membership> swarm_registry::memberships() const {
@@ -129,6 +140,28 @@ std::vector<resource_id> swarm_registry::active() const {
     out.reserve(swarms_.size());
     for (const auto& [id, s] : swarms_) out.push_back(id);
     return out;
+}
+
+void swarm_registry::check_invariants() const {
+    std::size_t memberships = 0;
+    for (const auto& [id, s] : swarms_) {
+        PS_ASSERT(!s.members.empty(), "a swarm exists only while it has a member");
+        std::size_t complete = 0;
+        for (const auto& [p, is_complete] : s.members) {
+            auto peer = peers_.find(p);
+            PS_ASSERT(peer != peers_.end() && peer->second.contains(id), "a member's swarms list the swarm");
+            complete += is_complete ? 1 : 0;
+        }
+        PS_ASSERT(complete == s.complete, "the complete count matches the members' flags");
+        memberships += s.members.size();
+    }
+    PS_ASSERT(memberships == memberships_, "the membership count matches the swarms");
+    std::size_t listed = 0;
+    for (const auto& [p, joined] : peers_) {
+        for (const auto& id : joined) PS_ASSERT(is_member(p, id), "a swarm a peer lists has it as a member");
+        listed += joined.size();
+    }
+    PS_ASSERT(listed == memberships_, "the peers' lists count every membership once");
 }
 
 }  // namespace peershare

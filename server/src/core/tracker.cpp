@@ -1,11 +1,13 @@
 // Tracker decisions: membership changes, pushes and relays.
 #include "peershare/core/tracker.hpp"
 
+#include "peershare/core/invariant.hpp"
+
 namespace peershare {
 
 using signaling::server_type;
 
-tracker::tracker(const limits& lim) : limits_(lim), swarms_(limits_), sessions_(limits_), rng_(std::random_device{}()) {}
+tracker::tracker(const limits& lim) : limits_(lim), swarms_(limits_), sessions_(limits_) {}
 
 peer_id tracker::connect() {
     auto id = peer_id::random();
@@ -78,18 +80,9 @@ tracker::announce_result tracker::announce(const peer_id& peer, const resource_i
     return result;
 }
 
-tracker::lookup_result tracker::lookup(const peer_id& asker, const resource_id& resource) {
-    lookup_result result;
+std::vector<member_view> tracker::members(const resource_id& resource) const {
     std::lock_guard lock(mutex_);
-    const auto* info = swarms_.info(resource);
-    if (!info) return result;
-    result.active = true;
-    result.info = *info;
-    std::size_t size = swarms_.size(resource);
-    result.peer_count = swarms_.is_member(asker, resource) ? size - 1 : size;
-    for (auto& m : swarms_.sample(resource, asker, limits_.max_lookup_peers, rng_))
-        result.peers.push_back({std::move(m.peer), m.complete});
-    return result;
+    return swarms_.member_views(resource);
 }
 
 tracker::leave_result tracker::leave(const peer_id& peer, const resource_id& resource) {
@@ -165,6 +158,13 @@ tracker::holder_counts tracker::holders(const resource_id& resource) const {
 tracker::counts tracker::stats() const {
     std::lock_guard lock(mutex_);
     return {peers_, swarms_.swarm_count(), swarms_.membership_count(), sessions_.size()};
+}
+
+void tracker::check_invariants() const {
+    std::lock_guard lock(mutex_);
+    swarms_.check_invariants();
+    sessions_.check_invariants();
+    PS_ASSERT(peers_ == swarms_.peer_count(), "the tracker counts the peers its registry holds");
 }
 
 }  // namespace peershare

@@ -5,6 +5,7 @@
 #include "websocket_session.hpp"
 
 #include "peershare/api/http_api.hpp"
+#include "peershare/core/clock.hpp"
 #include "peershare/core/http_router.hpp"
 #include "peershare/core/log.hpp"
 #include "peershare/core/metadata.hpp"
@@ -133,7 +134,7 @@ asio::awaitable<void> http_session::run() {
                 reply.status = 426;
             } else if (svc_.shutting_down()) {
                 reply = api::error_reply(errc::store_unavailable, "the server is shutting down");
-            } else if (!svc_.origin_allowed(req[http::field::origin], req[http::field::host])) {
+            } else if (!svc_.origins().allows(req[http::field::origin], req[http::field::host])) {
                 svc_.metrics().connection_refused(metrics::refusal::origin);
                 PS_LOG(info, "refused WebSocket from " << address.to_string() << ": origin '" << req[http::field::origin]
                                                        << "' not allowed");
@@ -157,12 +158,12 @@ asio::awaitable<void> http_session::run() {
             try {
                 switch (route.which) {
                 case routing::route::healthz:
-                    reply = co_await svc_.on_store([](resource_store& s) { return api::healthz(s); });
+                    reply = co_await svc_.store().call([](resource_store& s) { return api::healthz(s); });
                     break;
                 case routing::route::metrics: {
                     auto c = svc_.tracker().stats();
                     reply = api::metrics_text(svc_.metrics(), {c.swarms, c.memberships, svc_.resource_count().load(),
-                                                              svc_.cluster() != nullptr});
+                                                              svc_.clustered()});
                     break;
                 }
                 case routing::route::stats:
@@ -170,15 +171,15 @@ asio::awaitable<void> http_session::run() {
                                         svc_.uptime_seconds(), PEERSHARE_VERSION_STRING});
                     break;
                 case routing::route::resource_info:
-                    reply = co_await svc_.on_store(
+                    reply = co_await svc_.store().call(
                         [&](resource_store& s) { return api::resource_info(s, svc_.tracker(), route.param); });
                     break;
                 case routing::route::resource_metadata_get:
-                    reply = co_await svc_.on_store([&](resource_store& s) { return api::metadata_get(s, route.param); });
+                    reply = co_await svc_.store().call([&](resource_store& s) { return api::metadata_get(s, route.param); });
                     break;
                 case routing::route::resource_metadata_put: {
                     bool inserted = false;
-                    reply = co_await svc_.on_store([&](resource_store& s) {
+                    reply = co_await svc_.store().call([&](resource_store& s) {
                         return api::metadata_put(s, route.param, req.body(), unix_now(), inserted);
                     });
                     if (inserted) ++svc_.resource_count();

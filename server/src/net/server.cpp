@@ -37,15 +37,15 @@ int run_server(const server_config& given) {
     auto descriptors = raise_descriptor_limit();
     asio::io_context ioc(static_cast<int>(config.threads));
     std::shared_ptr<stun_responder> stun;
-    if (config.stun) {
+    if (config.ice.stun) {
         try {
-            stun = std::make_shared<stun_responder>(ioc, asio::ip::udp::endpoint(address, config.stun_port));
+            stun = std::make_shared<stun_responder>(ioc, asio::ip::udp::endpoint(address, config.ice.stun_port));
         } catch (const boost::system::system_error& e) {
-            PS_LOG(error, "cannot run the STUN responder on udp port " << config.stun_port << ": " << e.code().message()
+            PS_LOG(error, "cannot run the STUN responder on udp port " << config.ice.stun_port << ": " << e.code().message()
                                                                        << " (use --stun-port or --no-stun)");
             return 1;
         }
-        config.stun_port = stun->local_endpoint().port();
+        config.ice.stun_port = stun->local_endpoint().port();
     }
     std::unique_ptr<service> svc;
     try {
@@ -87,16 +87,15 @@ int run_server(const server_config& given) {
     }
     accept->start();
     if (stun) stun->start();
-    svc->start_sweeper();
-    svc->start_cluster();
+    svc->start();
 
     if (config.web_root) PS_LOG(info, "serving the web app from " << config.web_root->string());
     else if (svc->files().embedded_count() == 0) PS_LOG(warn, "this build has no embedded web app; use --web-root");
     PS_LOG(info, "store: " << svc->store_name() << ", " << svc->resource_count().load() << " share(s) stored");
-    if (stun) PS_LOG(info, "STUN responder on udp port " << config.stun_port);
-    if (!config.turn_urls.empty())
-        PS_LOG(info, "TURN: " << config.turn_urls.size() << " URL(s), credentials valid " << format_duration(config.turn_ttl)
-                              << (config.relay_only ? ", relay only" : ""));
+    if (stun) PS_LOG(info, "STUN responder on udp port " << config.ice.stun_port);
+    if (!config.ice.turn_urls.empty())
+        PS_LOG(info, "TURN: " << config.ice.turn_urls.size() << " URL(s), credentials valid "
+                              << format_duration(config.ice.turn_ttl) << (config.ice.relay_only ? ", relay only" : ""));
     PS_LOG(info, "file descriptor limit " << descriptors << " (connections beyond it are refused with HTTP 503)");
     PS_LOG(info, "listening on " << url_of(accept->local_endpoint()) << " with " << config.threads << " thread(s)"
                                  << (config.io == server_config::io_model::per_thread ? ", one event loop each" : ""));
@@ -119,7 +118,7 @@ int run_server(const server_config& given) {
     keep_running.clear();
     for (auto& context : extra) context->stop();
     for (auto& t : workers) t.join();
-    svc.reset();    // waits for the store and cluster threads, whose completions post to the loops
+    svc.reset();    // waits for the store and directory threads, whose completions post to the loops
     extra.clear();  // only then may the loops (and handlers still queued there) go
     PS_LOG(info, "stopped");
     return 0;

@@ -1,11 +1,18 @@
-// The signaling connection: handshake, message handling, bounded writes, close.
+// The signaling connection: handshake, the read loop, carrying out the request flows, bounded
+// writes, close.
 #include "websocket_session.hpp"
 
 #include "service.hpp"
 
-#include "peershare/core/encoding.hpp"
+#include "peershare/core/clock.hpp"
+#include "peershare/core/invariant.hpp"
 #include "peershare/core/log.hpp"
-#include "peershare/core/metadata.hpp"
+#include "peershare/core/origin_policy.hpp"
+#include "peershare/flows/announce_flow.hpp"
+#include "peershare/flows/connection_flows.hpp"
+#include "peershare/flows/intake.hpp"
+#include "peershare/flows/lookup_flow.hpp"
+#include "peershare/flows/signal_flow.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -19,23 +26,18 @@ namespace {
 
 using signaling::server_type;
 
-swarm_info info_of(std::string_view metadata, const limits& lim) {
-    swarm_info info;
-    info.metadata_size = metadata.size();
-    if (base64_length(metadata.size()) <= lim.max_inline_metadata)
-        info.metadata_base64 = std::make_shared<const std::string>(to_base64(metadata));
-    return info;
-}
-
 std::string short_id(const std::optional<peer_id>& id) { return id ? id->str().substr(0, 8) : std::string("-"); }
+
+// Seeds for the lookups of this thread's connections (which members a long list shows).
+std::uint64_t lookup_seed() {
+    thread_local std::mt19937_64 seeds{std::random_device{}()};
+    return seeds();
+}
 
 }  // namespace
 
 websocket_session::websocket_session(beast::tcp_stream&& stream, service& svc, std::unique_ptr<address_slots::slot> slot)
-    : ws_(std::move(stream)),
-      svc_(svc),
-      slot_(std::move(slot)),
-      limiter_(svc.lim().messages_per_second, svc.lim().message_burst, rate_limiter::clock::now()) {}
+    : ws_(std::move(stream)), svc_(svc), slot_(std::move(slot)) {}
 
 void websocket_session::start(http::request<http::string_body> upgrade) {
     asio::co_spawn(ws_.get_executor(), run(std::move(upgrade)), [self = shared_from_this()](std::exception_ptr e) {
@@ -65,70 +67,45 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     }
 
     ws_.next_layer().cork();  // replies to the requests of one receive leave in one send
-    auto& tracker = svc_.tracker();
-    id_ = tracker.connect();
-    svc_.add_session(*id_, weak_from_this());
+    id_ = svc_.tracker().connect();
+    svc_.sessions().add(*id_, weak_from_this());
     svc_.metrics().connection_opened();
     PS_LOG(debug, "peer " << short_id(id_) << " connected from " << slot_->address().to_string());
-    {
-        auto ice = ice_for(svc_.config(), host_, id_->str(), unix_now());
-        reply(signaling::write_welcome(*id_, {ice.servers_json, ice.transport_policy, ice.expires}, lim),
-              server_type::welcome);
-    }
+    reply(flows::welcome(*id_, svc_.config().ice, host_, lim, unix_now()), server_type::welcome);
     if (svc_.shutting_down()) begin_close(websocket::close_code::going_away);
 
+    flows::intake intake(lim, *id_, rate_limiter::clock::now());
     beast::flat_buffer buffer;
     for (;;) {
         buffer.clear();
         co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
         if (closing_) continue;  // draining until the close handshake completes
-        if (!limiter_.try_acquire(rate_limiter::clock::now())) {
-            svc_.metrics().message_in(signaling::client_type::invalid);
-            if (limiter_.refusals_in_a_row() >= static_cast<std::size_t>(lim.message_burst)) {
-                PS_LOG(info, "peer " << short_id(id_) << " closed: rate limit exceeded " << lim.message_burst
-                                     << " times in a row");
-                svc_.metrics().error(errc::rate_limited);
-                begin_close(websocket::close_code::policy_error);
-            } else {
-                reply_error(errc::rate_limited, {}, {});
-            }
-            continue;
-        }
-        if (!ws_.got_text()) {
-            svc_.metrics().message_in(signaling::client_type::invalid);
-            reply_error(errc::bad_message, "binary frames are not part of the signaling protocol", {});
-            continue;
-        }
         // A flat_buffer holds the message in one piece.
         const std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
-        auto parsed = signaling::parse(text, lim);
-        if (auto* failure = std::get_if<signaling::parse_failure>(&parsed)) {
-            svc_.metrics().message_in(signaling::client_type::invalid);
-            PS_LOG(debug, "peer " << short_id(id_) << ": refused message (" << code_name(failure->code) << ", "
-                                  << text.size() << " bytes)");
-            reply_error(failure->code, failure->message, failure->id);
-            continue;
-        }
-        auto& message = std::get<signaling::client_message>(parsed);
-        svc_.metrics().message_in(signaling::type_of(message.payload));
-        try {
-            co_await handle(message);
-        } catch (const std::exception& e) {
-            PS_LOG(error, "peer " << short_id(id_) << ": handling " << signaling::name_of(signaling::type_of(message.payload))
-                                  << " failed: " << e.what());
-            reply_error(errc::internal, {}, message.id);
+        auto verdict = intake.take(text, ws_.got_text(), rate_limiter::clock::now());
+        svc_.metrics().message_in(flows::intake::counted_as(verdict));
+        if (auto* h = std::get_if<flows::intake::handle>(&verdict)) {
+            try {
+                co_await handle(h->message);
+            } catch (const std::exception& e) {
+                PS_LOG(error, "peer " << short_id(id_) << ": handling "
+                                      << signaling::name_of(signaling::type_of(h->message.payload)) << " failed: " << e.what());
+                apply(flows::error_outcome(errc::internal, h->message.id));
+            }
+        } else if (auto* r = std::get_if<flows::intake::refuse>(&verdict)) {
+            apply(std::move(r->result));
+        } else {
+            apply(std::move(std::get<flows::intake::close>(verdict).result));
+            begin_close(websocket::close_code::policy_error);
         }
     }
 
     if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
         PS_LOG(debug, "peer " << short_id(id_) << " disconnected: " << ec.message());
     closing_ = true;
-    auto gone = tracker.disconnect(*id_);
-    svc_.deliver(std::move(gone.out));
-    svc_.cluster_leave(*id_, std::move(gone.left));
-    svc_.swarms_emptied(std::move(gone.emptied));
-    svc_.remove_session(*id_);
+    apply(flows::disconnect(svc_.flow_context(), *id_));
+    svc_.sessions().remove(*id_);
     svc_.metrics().connection_closed();
     // The socket may still be open (a peer that half-closed and does not read): close it, so that a
     // send stuck on it fails and releases the session.
@@ -136,205 +113,105 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
 }
 
 asio::awaitable<void> websocket_session::handle(signaling::client_message& message) {
-    auto& id = message.id;
-    if (auto* a = std::get_if<signaling::announce>(&message.payload)) co_await handle_announce(id, *a);
-    else if (auto* l = std::get_if<signaling::lookup>(&message.payload)) co_await handle_lookup(id, *l);
-    else if (auto* s = std::get_if<signaling::signal>(&message.payload)) co_await handle_signal(id, *s);
-    else if (auto* v = std::get_if<signaling::leave>(&message.payload)) handle_leave(id, *v);
-    else if (std::holds_alternative<signaling::ice_refresh>(message.payload)) handle_ice(id);
+    const auto ctx = svc_.flow_context();
+    auto& payload = message.payload;
+    if (auto* a = std::get_if<signaling::announce>(&payload)) {
+        flows::announce_flow flow(ctx, *id_, message.id, std::move(*a));
+        co_await carry_out(flow);
+    } else if (auto* l = std::get_if<signaling::lookup>(&payload)) {
+        flows::lookup_flow flow(ctx, *id_, message.id, std::move(*l), lookup_seed());
+        co_await carry_out(flow);
+    } else if (auto* s = std::get_if<signaling::signal>(&payload)) {
+        flows::signal_flow flow(ctx, *id_, message.id, std::move(*s), std::chrono::steady_clock::now());
+        co_await carry_out(flow);
+    } else if (auto* v = std::get_if<signaling::leave>(&payload)) {
+        apply(flows::leave(ctx, *id_, message.id, *v));
+    } else if (std::holds_alternative<signaling::ice_refresh>(payload)) {
+        apply(flows::ice_refresh(*id_, message.id, svc_.config().ice, host_, unix_now()));
+    }
 }
 
-asio::awaitable<void> websocket_session::handle_announce(const signaling::request_id& id, signaling::announce& a) {
-    if (a.metadata) {
-        auto parsed = metadata::parse(*a.metadata);
-        if (auto* bad = std::get_if<metadata::parse_error>(&parsed)) {
-            reply_error(bad->code, bad->message, id);
-            co_return;
-        }
-        if (resource_id::of_metadata(*a.metadata) != a.resource) {
-            reply_error(errc::metadata_mismatch, {}, id);
-            co_return;
-        }
+template <class Flow>
+asio::awaitable<void> websocket_session::carry_out(Flow& flow) {
+    flows::step s = flow.start();
+    while (!std::holds_alternative<flows::finish>(s)) {
+        auto r = co_await carry(s);
+        s = flow.resume(std::move(r));
     }
-    auto& tracker = svc_.tracker();
-    // A swarm that exists needs no store access: its info is copied from it (still right if the
-    // swarm empties meanwhile). One that does not is created with the share's info, loaded from
-    // or saved to the store first.
-    std::optional<swarm_info> info = tracker.active_info(a.resource);
-    if (!info) {
-        // An announce the swarm limits refuse stores nothing.
-        if (auto refused = tracker.admits(*id_, a.resource); refused != errc::ok) {
-            reply_error(refused, {}, id);
-            co_return;
+    apply(std::move(std::get<flows::finish>(s).result));
+}
+
+asio::awaitable<flows::result> websocket_session::carry(const flows::step& step) {
+    // While the connection waits on another thread, what it gathered is sent, and what it is sent
+    // meanwhile goes out at once (corked_stream::waiting_scope). An inline call needs neither.
+    std::optional<corked_stream::waiting_scope> waiting;
+    const bool store_step = std::holds_alternative<flows::store_put>(step) || std::holds_alternative<flows::store_load>(step) ||
+                            std::holds_alternative<flows::store_get>(step);
+    if (store_step ? svc_.store().hops() : svc_.directory().hops()) waiting.emplace(ws_.next_layer());
+    // Each awaited value is kept in a named local before it is wrapped: g++ 12 destroys temporaries
+    // of a full-expression holding co_await twice.
+    try {
+        auto& store = svc_.store();
+        auto& directory = svc_.directory();
+        if (const auto* put = std::get_if<flows::store_put>(&step)) {
+            bool inserted = co_await store.call([&](resource_store& s) { return store_share(s, put->id, put->metadata, unix_now()); });
+            co_return flows::put_done{inserted};
         }
-        try {
-            if (a.metadata) {
-                bool inserted = co_await on_store(
-                    [&](resource_store& s) { return store_share(s, a.resource, *a.metadata, unix_now()); });
-                if (inserted) ++svc_.resource_count();
-                info = info_of(*a.metadata, svc_.lim());
-            } else {
-                auto record = co_await on_store(
-                    [&](resource_store& s) { return load_share(s, a.resource, unix_now()); });
-                if (!record) {
-                    reply_error(errc::metadata_required, {}, id);
-                    co_return;
+        if (const auto* load = std::get_if<flows::store_load>(&step)) {
+            auto record = co_await store.call([&](resource_store& s) { return load_share(s, load->id, unix_now()); });
+            co_return flows::load_done{std::move(record)};
+        }
+        if (const auto* get = std::get_if<flows::store_get>(&step)) {
+            auto record = co_await store.call([&](resource_store& s) { return s.get(get->id); });
+            co_return flows::load_done{std::move(record)};
+        }
+        if (const auto* join = std::get_if<flows::directory_join>(&step)) {
+            auto joined = co_await directory.call([&](swarm_directory& d) { return d.join(join->membership); });
+            co_return flows::join_done{joined};
+        }
+        if (const auto* members = std::get_if<flows::directory_members>(&step)) {
+            auto listed = co_await directory.call([&](swarm_directory& d) { return d.members(members->id); });
+            co_return flows::members_done{std::move(listed)};
+        }
+        if (const auto* relay = std::get_if<flows::directory_relay>(&step)) {
+            auto route = co_await directory.call([&](swarm_directory& d) { return d.relay(relay->envelope); });
+            co_return flows::relay_done{route};
+        }
+    } catch (const store_error& e) {
+        co_return flows::unavailable{e.what()};
+    }
+    PS_ASSERT(false, "a flow asked for a step the session cannot carry out");
+    co_return flows::unavailable{"internal error: unknown step"};
+}
+
+void websocket_session::apply(flows::outcome&& o) {
+    for (const auto& n : o.notes)
+        if (log::enabled(n.level)) log::write(n.level, n.text);
+    auto& m = svc_.metrics();
+    if (o.error != errc::ok) m.error(o.error);
+    if (o.cluster_relayed) m.cluster_relayed(*o.cluster_relayed);
+    if (o.share_added) ++svc_.resource_count();
+    if (!o.reply.empty()) reply(std::move(o.reply), o.reply_type);
+    svc_.sessions().deliver(std::move(o.deliveries));
+    if (!o.directory_leaves.empty())
+        svc_.directory().post([peer = *id_, leaves = std::move(o.directory_leaves)](swarm_directory& d) {
+            for (const auto& r : leaves) d.leave(r, peer);
+        });
+    if (!o.emptied.empty())
+        svc_.store().post([ids = std::move(o.emptied)](resource_store& s) {
+            auto now = unix_now();
+            for (const auto& id : ids) {
+                try {
+                    s.touch(id, now);
+                } catch (const store_error& e) {
+                    PS_LOG(warn, "store: cannot record that " << id.str() << " lost its last holder: " << e.what());
                 }
-                info = info_of(record->metadata, svc_.lim());
             }
-        } catch (const store_error& e) {
-            PS_LOG(warn, "store: announce of " << a.resource.str() << " failed: " << e.what());
-            reply_error(errc::store_unavailable, {}, id);
-            co_return;
-        }
-    }
-    // Several instances: the membership is recorded in Redis first (the swarm's size is checked
-    // there, across instances), then here.
-    std::size_t across = 0;
-    if (svc_.cluster()) {
-        redis_swarms::join_result joined;
-        const cluster::membership m{a.resource, *id_, a.complete};
-        try {
-            joined = co_await on_cluster([&](redis_swarms& c) { return c.join(m); });
-        } catch (const store_error& e) {
-            PS_LOG(warn, "cluster: announce of " << a.resource.str() << " failed: " << e.what());
-            reply_error(errc::store_unavailable, {}, id);
-            co_return;
-        }
-        if (joined.error != errc::ok) {
-            reply_error(joined.error, {}, id);
-            co_return;
-        }
-        across = joined.size;
-    }
-    auto result = tracker.announce(*id_, a.resource, a.complete, *info);
-    if (result.error != errc::ok) {
-        if (!tracker.is_member(*id_, a.resource)) svc_.cluster_leave(*id_, {a.resource});
-        reply_error(result.error, {}, id);
-        co_return;
-    }
-    reply(signaling::write_announced(id, a.resource, std::max(result.peers, across)), server_type::announced);
-    svc_.deliver(std::move(result.out));
-}
-
-asio::awaitable<void> websocket_session::handle_lookup(const signaling::request_id& id, const signaling::lookup& l) {
-    if (svc_.cluster()) {
-        co_await lookup_across_instances(id, l);
-        co_return;
-    }
-    auto r = svc_.tracker().lookup(*id_, l.resource);
-    if (r.active) {
-        reply(signaling::write_lookup_result(id, l.resource, r.info.metadata_base64.get(), r.info.metadata_size,
-                                             r.peer_count, r.peers),
-              server_type::lookup_result);
-        co_return;
-    }
-    auto info = co_await stored_info(id, l.resource);
-    if (!info) co_return;
-    reply(signaling::write_lookup_result(id, l.resource, info->metadata_base64.get(), info->metadata_size, 0, {}),
-          server_type::lookup_result);
-}
-
-asio::awaitable<std::optional<swarm_info>> websocket_session::stored_info(const signaling::request_id& id,
-                                                                          const resource_id& resource) {
-    std::optional<resource_record> record;
-    try {
-        record = co_await on_store([&](resource_store& s) { return s.get(resource); });
-    } catch (const store_error& e) {
-        PS_LOG(warn, "store: lookup of " << resource.str() << " failed: " << e.what());
-        reply_error(errc::store_unavailable, {}, id);
-        co_return std::nullopt;
-    }
-    if (!record) {
-        reply_error(errc::not_found, {}, id);
-        co_return std::nullopt;
-    }
-    co_return info_of(record->metadata, svc_.lim());
-}
-
-// Several instances: the swarm's members come from Redis (never from this instance's view alone,
-// which lacks the others'); the share's info from the local swarm or the store.
-asio::awaitable<void> websocket_session::lookup_across_instances(const signaling::request_id& id,
-                                                                 const signaling::lookup& l) {
-    std::vector<member_view> members;
-    try {
-        members = co_await on_cluster([&](redis_swarms& c) { return c.members(l.resource); });
-    } catch (const store_error& e) {
-        PS_LOG(warn, "cluster: lookup of " << l.resource.str() << " failed: " << e.what());
-        reply_error(errc::store_unavailable, {}, id);
-        co_return;
-    }
-    auto info = svc_.tracker().active_info(l.resource);
-    if (!info) {
-        info = co_await stored_info(id, l.resource);
-        if (!info) co_return;
-    }
-    std::size_t count = members.size();
-    for (const auto& m : members)
-        if (m.peer == *id_) --count;
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    auto sampled = cluster::sample(std::move(members), *id_, svc_.lim().max_lookup_peers, rng);
-    std::vector<signaling::peer_entry> peers;
-    peers.reserve(sampled.size());
-    for (auto& m : sampled) peers.push_back({std::move(m.peer), m.complete});
-    reply(signaling::write_lookup_result(id, l.resource, info->metadata_base64.get(), info->metadata_size, count, peers),
-          server_type::lookup_result);
-}
-
-void websocket_session::handle_leave(const signaling::request_id& id, const signaling::leave& l) {
-    auto r = svc_.tracker().leave(*id_, l.resource);
-    if (r.error != errc::ok) {
-        reply_error(r.error, {}, id);
-        return;
-    }
-    reply(signaling::write_left(id, l.resource), server_type::left);
-    svc_.deliver(std::move(r.out));
-    svc_.cluster_leave(*id_, {l.resource});
-    if (r.emptied) svc_.swarms_emptied({l.resource});
-}
-
-asio::awaitable<void> websocket_session::handle_signal(const signaling::request_id& id, const signaling::signal& s) {
-    auto r = svc_.tracker().relay(*id_, s, std::chrono::steady_clock::now(), svc_.cluster() != nullptr);
-    if (r.error != errc::ok) {
-        reply_error(r.error, {}, id);
-        co_return;
-    }
-    PS_LOG(trace, "relay " << signaling::name_of(s.kind) << " " << short_id(id_) << " -> " << s.to.str().substr(0, 8)
-                           << " (" << s.data_json.size() << " bytes" << (r.remote ? ", to another instance)" : ")"));
-    if (!r.remote) {
-        svc_.deliver(std::move(r.out));
-        co_return;
-    }
-    // A recipient that is no member here: through Redis to its instance, if it is a member there.
-    redis_swarms::route routed{};
-    try {
-        routed = co_await on_cluster([&](redis_swarms& c) { return c.relay(*r.remote); });
-    } catch (const store_error& e) {
-        PS_LOG(warn, "cluster: relay to " << s.to.str().substr(0, 8) << " failed: " << e.what());
-        svc_.metrics().cluster_relayed(metrics::cluster_relay::failed);
-        reply_error(errc::store_unavailable, {}, id);
-        co_return;
-    }
-    svc_.metrics().cluster_relayed(routed == redis_swarms::route::delivered      ? metrics::cluster_relay::delivered
-                                   : routed == redis_swarms::route::unknown_peer ? metrics::cluster_relay::unknown_peer
-                                                                                 : metrics::cluster_relay::not_listening);
-    if (routed == redis_swarms::route::unknown_peer) reply_error(errc::unknown_peer, {}, id);
-    else if (routed == redis_swarms::route::not_listening)
-        reply_error(errc::store_unavailable, "the peer's server instance is reconnecting to Redis; try again", id);
-}
-
-void websocket_session::handle_ice(const signaling::request_id& id) {
-    auto ice = ice_for(svc_.config(), host_, id_->str(), unix_now());
-    reply(signaling::write_ice_servers(id, {ice.servers_json, ice.transport_policy, ice.expires}), server_type::ice_servers);
+        });
 }
 
 void websocket_session::reply(std::string text, server_type type) {
     enqueue(std::make_shared<const std::string>(std::move(text)), type);
-}
-
-void websocket_session::reply_error(errc code, std::string_view message, const signaling::request_id& id) {
-    svc_.metrics().error(code);
-    reply(signaling::write_error(code, message.empty() ? describe(code) : message, id), server_type::error);
 }
 
 void websocket_session::send(std::shared_ptr<const std::string> text, server_type type) {
@@ -358,11 +235,13 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> text, server_
     }
     queued_bytes_ += text->size();
     queue_.push_back({std::move(text), type});
+    check_queue();
     if (!writing_) write_next();
 }
 
 // Frames queued messages into the socket layer's buffer (corked_stream), as many as it takes;
-// when it is full, waits for its send to complete and goes on.
+// when it is full, waits for its send to complete and goes on. Messages leave in the order they
+// were queued: only the front is ever taken.
 void websocket_session::write_next() {
     auto& out = ws_.next_layer();
     while (!queue_.empty()) {
@@ -389,10 +268,12 @@ void websocket_session::write_next() {
             return;
         }
         svc_.metrics().message_out(front.type);
+        PS_ASSERT(queued_bytes_ >= front.text->size(), "the queue's byte count covers its messages");
         queued_bytes_ -= front.text->size();
         queue_.pop_front();
     }
     writing_ = false;
+    check_queue();
     if (pending_close_) begin_close(*pending_close_);
 }
 
@@ -414,6 +295,16 @@ void websocket_session::abort() {
     queue_.clear();
     queued_bytes_ = 0;
     beast::get_lowest_layer(ws_).close();
+}
+
+void websocket_session::check_queue() const {
+#ifdef PEERSHARE_INVARIANTS
+    // O(queue): the queue is short unless the client stops reading, and then it is capped.
+    std::size_t bytes = 0;
+    for (const auto& q : queue_) bytes += q.text->size();
+    PS_ASSERT(bytes == queued_bytes_, "the queue's byte count is the sum of its messages");
+    PS_ASSERT(queue_.size() <= svc_.lim().max_write_queue_messages, "the queue stays within its cap");
+#endif
 }
 
 }  // namespace peershare::net

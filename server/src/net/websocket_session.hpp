@@ -1,25 +1,30 @@
-// One signaling connection: the WebSocket handshake, the read loop that parses, rate-limits and
-// handles client messages, and a bounded write queue (a client that does not read is dropped, so
-// it never slows others). All state is touched only on the connection's executor (its thread's
-// event loop, or its strand of the shared one).
+// One signaling connection: the WebSocket handshake, the read loop, and carrying out what the
+// request flows decide (flows/): each frame goes through the intake (rate limit, parsing), a valid
+// request through its flow, whose steps this session carries out (store and directory calls) and
+// whose outcome it applies (reply, deliveries to other sessions, fire-and-forget updates). Writes
+// go through a bounded queue (a client that does not read is dropped, so it never slows others).
+// All state is touched only on the connection's executor (its thread's event loop, or its strand
+// of the shared one).
 #pragma once
 
+#include "address_slots.hpp"
 #include "beast.hpp"
 #include "corked_stream.hpp"
-#include "service.hpp"
 
-#include "peershare/core/rate_limiter.hpp"
+#include "peershare/core/ids.hpp"
 #include "peershare/core/signal_message.hpp"
+#include "peershare/flows/step.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <deque>
 #include <memory>
-#include <type_traits>
 #include <optional>
 #include <string>
 
 namespace peershare::net {
+
+class service;
 
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
 public:
@@ -36,36 +41,23 @@ public:
 
 private:
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
+    // Runs the flow of one valid request to its end.
     asio::awaitable<void> handle(signaling::client_message& message);
-    asio::awaitable<void> handle_announce(const signaling::request_id& id, signaling::announce& a);
-    asio::awaitable<void> handle_lookup(const signaling::request_id& id, const signaling::lookup& l);
-    void handle_leave(const signaling::request_id& id, const signaling::leave& l);
-    asio::awaitable<void> handle_signal(const signaling::request_id& id, const signaling::signal& s);
-    // The share's info from the store, for a lookup; nullopt once it has replied the error.
-    asio::awaitable<std::optional<swarm_info>> stored_info(const signaling::request_id& id, const resource_id& resource);
-    asio::awaitable<void> lookup_across_instances(const signaling::request_id& id, const signaling::lookup& l);
-    void handle_ice(const signaling::request_id& id);
-
-    // svc_.on_store / svc_.on_cluster, with what the connection has gathered sent first and
-    // pushes to it sent at once while it waits (corked_stream::waiting_scope).
-    template <class F>
-    asio::awaitable<std::invoke_result_t<F, resource_store&>> on_store(F fn) {
-        corked_stream::waiting_scope waiting(ws_.next_layer());
-        co_return co_await svc_.on_store(std::move(fn));
-    }
-    template <class F>
-    asio::awaitable<std::invoke_result_t<F, redis_swarms&>> on_cluster(F fn) {
-        corked_stream::waiting_scope waiting(ws_.next_layer());
-        co_return co_await svc_.on_cluster(std::move(fn));
-    }
+    template <class Flow>
+    asio::awaitable<void> carry_out(Flow& flow);
+    // Carries out one store or directory step; what came of it resumes the flow.
+    asio::awaitable<flows::result> carry(const flows::step& step);
+    // Sends, delivers and records what a flow decided.
+    void apply(flows::outcome&& o);
 
     void reply(std::string text, signaling::server_type type);
-    void reply_error(errc code, std::string_view message, const signaling::request_id& id);
 
     void enqueue(std::shared_ptr<const std::string> text, signaling::server_type type);
     void write_next();
     void begin_close(websocket::close_code code);
     void abort();
+    // The write queue's byte count matches what it holds (checked in builds with invariants).
+    void check_queue() const;
 
     struct queued {
         std::shared_ptr<const std::string> text;
@@ -77,7 +69,6 @@ private:
     std::unique_ptr<address_slots::slot> slot_;  // must not need the service when destroyed
     std::optional<peer_id> id_;
     std::string host_;  // the host the client reached us at, for the STUN URL
-    rate_limiter limiter_;
     std::deque<queued> queue_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;

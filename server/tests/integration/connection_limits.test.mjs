@@ -61,6 +61,9 @@ test('a burst past message_burst gets rate_limited errors but fewer than message
     assert.equal(r.results.length + r.limited.length, 15, 'every message is answered or refused');
     // The earliest messages are the ones served.
     assert.deepEqual(r.results.map((m) => m.id).slice(0, 10), [...Array(10).keys()]);
+    // Each refusal names the request it refused: every request is answered exactly once, by its id.
+    const ids = [...r.results, ...r.limited].map((m) => m.id).sort((x, y) => x - y);
+    assert.deepEqual(ids, [...Array(15).keys()]);
     assert.equal(a.closeInfo, undefined, 'fewer than message_burst refusals in a row: still open');
 
     // A token comes back every 1/5 s: after that, a message goes through and the refusal streak ends.

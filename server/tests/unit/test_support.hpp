@@ -3,9 +3,11 @@
 
 #include "peershare/core/errors.hpp"
 #include "peershare/core/ids.hpp"
+#include "peershare/core/metadata.hpp"
 
 #include <cstdio>
 #include <ostream>
+#include <string>
 
 namespace peershare {
 
@@ -28,6 +30,17 @@ inline resource_id resource(unsigned n) {
     char text[resource_id::hex_length + 1];
     std::snprintf(text, sizeof text, "%064x", n);
     return *resource_id::parse(text);
+}
+
+// Valid metadata (docs/protocol.md §1) of a one-file share whose content depends on n.
+inline std::string metadata_bytes(unsigned n) {
+    const std::string content = "content of share " + std::to_string(n);
+    metadata::share s;
+    s.name = "share-" + std::to_string(n) + ".bin";
+    s.files.push_back({s.name, content.size()});
+    s.piece_size = metadata::piece_size_for(content.size());
+    s.piece_hashes.push_back(sha256(content));
+    return metadata::serialize(s);
 }
 
 }  // namespace test

@@ -8,6 +8,7 @@
 #include "peershare/core/signal_message.hpp"
 #include "peershare/core/swarm_registry.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <random>
@@ -93,7 +94,14 @@ std::vector<member_view> live_members(const std::vector<std::pair<std::string, s
 
 // Up to `max` of `members` other than `except`, complete holders first, chosen at random within
 // each group so that load spreads over the swarm.
-std::vector<member_view> sample(std::vector<member_view> members, const peer_id& except, std::size_t max,
-                                std::mt19937_64& rng);
+template <class Random>
+std::vector<member_view> sample(std::vector<member_view> members, const peer_id& except, std::size_t max, Random& rng) {
+    std::erase_if(members, [&](const member_view& m) { return m.peer == except; });
+    auto partial = std::partition(members.begin(), members.end(), [](const member_view& m) { return m.complete; });
+    std::shuffle(members.begin(), partial, rng);
+    std::shuffle(partial, members.end(), rng);
+    if (members.size() > max) members.erase(members.begin() + static_cast<std::ptrdiff_t>(max), members.end());
+    return members;
+}
 
 }  // namespace peershare::cluster

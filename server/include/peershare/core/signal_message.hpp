@@ -58,6 +58,11 @@ struct parse_failure {
 
 std::variant<client_message, parse_failure> parse(std::string_view text, const limits& lim);
 
+// The request id of a frame that is not handled (the rate limit refused it), so that the error can
+// name the request; monostate when the frame is not a JSON object with a valid `id`. Reads only the
+// top-level members, with the same limits as parse().
+request_id peek_id(std::string_view text, const limits& lim);
+
 // Message types, for metrics labels.
 enum class client_type { announce, lookup, signal, leave, ice, invalid, count };
 enum class server_type { welcome, announced, lookup_result, left, signal, peer_joined, peer_left, ice_servers, error, count };

@@ -35,6 +35,11 @@ public:
     std::size_t size() const noexcept { return sessions_.size(); }
     std::size_t open_offers(const peer_id& peer) const;
 
+    // Checks, over every negotiation (PS_ASSERT; O(state), for tests): each peer's open-offer count
+    // is the number of negotiations it offered and that are unanswered, and each negotiation is
+    // indexed under both its peers.
+    void check_invariants() const;
+
 private:
     struct session {
         peer_id a, b;            // the two peers

@@ -10,7 +10,6 @@
 #include "peershare/core/limits.hpp"
 
 #include <memory>
-#include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -79,17 +78,19 @@ public:
     // Every member except `except`.
     std::vector<peer_id> members(const resource_id& resource, const peer_id* except = nullptr) const;
 
-    // Up to `max` members other than `except`, complete holders first, chosen at random within
-    // each group so that load spreads over the swarm.
-    std::vector<member_view> sample(const resource_id& resource, const peer_id& except, std::size_t max,
-                                    std::mt19937_64& rng) const;
+    // Every member with its `complete` flag, in no particular order.
+    std::vector<member_view> member_views(const resource_id& resource) const;
 
     // Every (swarm, member, complete) here.
     std::vector<cluster::membership> memberships() const;
 
     std::size_t swarm_count() const noexcept { return swarms_.size(); }
+    std::size_t peer_count() const noexcept { return peers_.size(); }
     std::size_t membership_count() const noexcept { return memberships_; }
     std::size_t swarms_of(const peer_id& peer) const;
+
+    // Checks the invariants above over every swarm and peer (PS_ASSERT): O(memberships), for tests.
+    void check_invariants() const;
 
 private:
     struct swarm {

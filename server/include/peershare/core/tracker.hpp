@@ -16,7 +16,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -65,13 +64,8 @@ public:
     // `info` describes the share when the swarm has to be created.
     announce_result announce(const peer_id& peer, const resource_id& resource, bool complete, const swarm_info& info);
 
-    struct lookup_result {
-        bool active = false;
-        swarm_info info;
-        std::size_t peer_count = 0;
-        std::vector<signaling::peer_entry> peers;
-    };
-    lookup_result lookup(const peer_id& asker, const resource_id& resource);
+    // Every member of the swarm (empty when there is none here).
+    std::vector<member_view> members(const resource_id& resource) const;
 
     struct leave_result {
         errc error = errc::ok;
@@ -117,6 +111,10 @@ public:
     };
     counts stats() const;
 
+    // Checks the registry's and the negotiations' invariants (PS_ASSERT) over everything held:
+    // O(state), for tests.
+    void check_invariants() const;
+
 private:
     void push_to_members(outbox& out, const resource_id& resource, const peer_id& except,
                          std::shared_ptr<const std::string> text, signaling::server_type type) const;
@@ -125,7 +123,6 @@ private:
     mutable std::mutex mutex_;
     swarm_registry swarms_;
     signal_sessions sessions_;
-    std::mt19937_64 rng_;
     std::size_t peers_ = 0;
 };
 

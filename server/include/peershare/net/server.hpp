@@ -1,7 +1,7 @@
 // Entry point of the network layer: runs the whole service until SIGINT or SIGTERM.
 #pragma once
 
-#include "peershare/app/config.hpp"
+#include "peershare/net/server_config.hpp"
 
 namespace peershare::net {
 

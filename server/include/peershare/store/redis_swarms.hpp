@@ -1,6 +1,6 @@
 // Swarm membership and messages between instances through Redis, for several server instances on
-// one Redis database (docs/architecture.md, "Several instances"). The server uses it only with
-// --store redis://; with SQLite (one instance) there is none.
+// one Redis database (docs/architecture.md, "Several instances"): the swarm_directory of an instance
+// run with --store redis:// (with SQLite, one instance, the directory is core's local_directory).
 //
 // It has three connections, each used by one thread of the server's:
 //   - commands (the cluster thread): joins, leaves, lookups, relays, resyncs;
@@ -12,6 +12,7 @@
 
 #include "peershare/core/cluster.hpp"
 #include "peershare/core/errors.hpp"
+#include "peershare/core/swarm_directory.hpp"
 #include "peershare/store/redis_url.hpp"
 
 #include <atomic>
@@ -22,41 +23,37 @@
 
 namespace peershare {
 
-class redis_swarms {
+class redis_swarms final : public swarm_directory {
 public:
     // A new instance with a fresh random id. Connects lazily.
     redis_swarms(const redis_url& url, std::size_t max_swarm_size);
-    ~redis_swarms();
+    ~redis_swarms() override;
     redis_swarms(const redis_swarms&) = delete;
     redis_swarms& operator=(const redis_swarms&) = delete;
 
     const std::string& instance() const noexcept;
 
-    // ---- cluster thread ----
+    // ---- cluster thread: the swarm_directory ----
 
-    struct join_result {
-        errc error = errc::ok;  // ok or swarm_full (the swarm's size across instances)
-        std::size_t size = 0;   // members across instances after the join
-    };
+    bool spans_instances() const noexcept override { return true; }
+    bool blocking() const noexcept override { return true; }
+
     // Records the membership and, when it is new or its flag changed, tells every other instance
     // with members in the swarm (peer_joined). A membership whose outcome is unknown (the call
     // threw) is removed again by the next resync unless it is held here by then.
-    join_result join(const cluster::membership& m);
+    join_result join(const cluster::membership& m) override;
 
     // Removes the membership and tells the other instances (peer_left). Never throws: one that
     // could not be removed is removed by the next resync.
-    void leave(const resource_id& resource, const peer_id& peer);
+    void leave(const resource_id& resource, const peer_id& peer) override;
 
     // The members of a swarm across every live instance.
-    std::vector<member_view> members(const resource_id& resource);
+    std::vector<member_view> members(const resource_id& resource) override;
 
-    enum class route {
-        delivered,      // published to the recipient's instance, which was listening
-        unknown_peer,   // no member of the swarm, or its instance is dead
-        not_listening,  // its instance is alive but its subscriber is reconnecting
-    };
-    // Publishes a signal for a member on another instance.
-    route relay(const cluster::signal_envelope& message);
+    // Publishes a signal for a member on another instance: delivered, unknown_peer (no member of
+    // the swarm, or its instance is dead), or not_listening (its instance is alive but its
+    // subscriber is reconnecting).
+    route relay(const cluster::signal_envelope& message) override;
 
     // Whether memberships must be rewritten: Redis lost this instance's key (restarted empty, or
     // this instance was away so long that others removed its members), or a write failed.

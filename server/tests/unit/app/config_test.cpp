@@ -1,5 +1,6 @@
-// Covers app/config: parse_command_line (defaults, flags, PEERSHARE_* environment, durations, origins, exit codes) and normalize_origin.
+// Covers app/config: parse_command_line (defaults, flags, PEERSHARE_* environment, durations, origins, exit codes) and the ICE servers a configuration hands out.
 #include "peershare/app/config.hpp"
+#include "peershare/core/ice_servers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -227,16 +228,16 @@ TEST_F(config_test, allowed_origin_is_repeatable_and_normalized) {
 
 TEST_F(config_test, ice_lists_the_built_in_stun_under_the_clients_host_then_the_stun_servers_given) {
     auto c = serve({"--stun-server", "stun:a.example:3478", "--stun-server", "stun:b.example"});
-    EXPECT_EQ(ice_for(c, "share.example", "p", 0).servers_json,
+    EXPECT_EQ(ice_for(c.ice, "share.example", "p", 0).servers_json,
               R"([{"urls":["stun:share.example:3478","stun:a.example:3478","stun:b.example"]}])");
-    EXPECT_EQ(ice_for(serve({"--no-stun"}), "share.example", "p", 0).servers_json, "[]");
-    EXPECT_EQ(ice_for(serve({"--stun-port", "4000"}), "h", "p", 0).servers_json, R"([{"urls":["stun:h:4000"]}])");
-    EXPECT_EQ(ice_for(serve({}), "h", "p", 0).transport_policy, "all");
+    EXPECT_EQ(ice_for(serve({"--no-stun"}).ice, "share.example", "p", 0).servers_json, "[]");
+    EXPECT_EQ(ice_for(serve({"--stun-port", "4000"}).ice, "h", "p", 0).servers_json, R"([{"urls":["stun:h:4000"]}])");
+    EXPECT_EQ(ice_for(serve({}).ice, "h", "p", 0).transport_policy, "all");
 }
 
 TEST_F(config_test, turn_servers_get_time_limited_credentials_for_the_peer) {
     auto c = serve({"--no-stun", "--turn-url", "turn:t.example:3478", "--turn-secret", "north-wind", "--turn-ttl", "1d"});
-    auto ice = ice_for(c, "h", "0123456789abcdef0123456789abcdef", 1'699'913'600);
+    auto ice = ice_for(c.ice, "h", "0123456789abcdef0123456789abcdef", 1'699'913'600);
     EXPECT_EQ(ice.expires, 1'700'000'000);
     EXPECT_EQ(ice.servers_json,
               R"([{"credential":"T1gPIIaEwr88Sp16t70Y/Duowzw=","urls":["turn:t.example:3478"],"username":"1700000000:0123456789abcdef0123456789abcdef"}])");
@@ -247,20 +248,12 @@ TEST_F(config_test, relay_only_sets_the_relay_policy_and_needs_a_turn_server) {
     EXPECT_EQ(r.cl.exit_code, 2);
     EXPECT_NE(r.err.find("--relay-only needs a TURN server"), std::string::npos) << r.err;
     auto c = serve({"--relay-only", "--turn-url", "turn:t.example", "--turn-secret", "s"});
-    EXPECT_EQ(ice_for(c, "h", "p", 0).transport_policy, "relay");
+    EXPECT_EQ(ice_for(c.ice, "h", "p", 0).transport_policy, "relay");
 }
 
 TEST_F(config_test, a_turn_url_needs_a_secret_and_the_turn_scheme) {
     EXPECT_EQ(refuse({"--turn-url", "turn:t.example"}).cl.exit_code, 2);
     EXPECT_EQ(refuse({"--turn-url", "http://t.example", "--turn-secret", "s"}).cl.exit_code, 2);
-}
-
-TEST(host_of, takes_the_host_of_a_host_header_and_refuses_odd_characters) {
-    EXPECT_EQ(host_of("Share.Example:8080"), "share.example");
-    EXPECT_EQ(host_of("127.0.0.1"), "127.0.0.1");
-    EXPECT_EQ(host_of("[::1]:8080"), "[::1]");
-    EXPECT_EQ(host_of("evil\"host"), "");
-    EXPECT_EQ(host_of(""), "");
 }
 
 TEST_F(config_test, a_stun_server_that_is_not_a_stun_url_exits_with_code_2) {
@@ -350,40 +343,6 @@ TEST_F(config_test, version_exits_0_and_prints_the_version) {
     EXPECT_EQ(r.cl.exit_code, 0);
     EXPECT_FALSE(r.cl.config.has_value());
     EXPECT_NE(r.out.find(std::string("peershare ") + PEERSHARE_VERSION_STRING), std::string::npos) << r.out;
-}
-
-TEST(server_config, sweep_interval_is_a_quarter_of_the_grace_period_within_bounds) {
-    server_config c;
-    c.grace_period = 2min;
-    EXPECT_EQ(c.sweep_interval(), 30s);
-    c.grace_period = 24h;
-    EXPECT_EQ(c.sweep_interval(), 60s);
-    c.grace_period = 200ms;
-    EXPECT_EQ(c.sweep_interval(), 100ms);
-}
-
-// --- normalize_origin ---
-
-TEST(normalize_origin, lowercases_and_drops_the_default_port_and_trailing_slash) {
-    EXPECT_EQ(normalize_origin("https://Example.org:443/"), "https://example.org");
-    EXPECT_EQ(normalize_origin("HTTPS://EXAMPLE.ORG"), "https://example.org");
-    EXPECT_EQ(normalize_origin("http://example.org:80"), "http://example.org");
-    EXPECT_EQ(normalize_origin("https://example.org"), "https://example.org");
-}
-
-TEST(normalize_origin, keeps_a_non_default_port) {
-    EXPECT_EQ(normalize_origin("http://localhost:5173"), "http://localhost:5173");
-    EXPECT_EQ(normalize_origin("http://example.org:443"), "http://example.org:443");
-    EXPECT_EQ(normalize_origin("https://example.org:80"), "https://example.org:80");
-    EXPECT_EQ(normalize_origin("https://[::1]:8443"), "https://[::1]:8443");
-}
-
-TEST(normalize_origin, rejects_what_is_not_scheme_host_port) {
-    for (std::string_view bad : {"", "null", "example.org", "//example.org", "ftp://example.org", "ws://example.org",
-                                 "https://", "https:///", "https://example.org/path", "https://example.org//",
-                                 "https://example.org?q", "https://example.org#f", "https://user@example.org",
-                                 "https://exa mple.org"})
-        EXPECT_EQ(normalize_origin(bad), std::nullopt) << "'" << bad << "'";
 }
 
 }  // namespace

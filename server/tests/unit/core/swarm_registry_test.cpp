@@ -1,11 +1,14 @@
 // Covers core/swarm_registry: join/leave/remove_peer and their invariants, complete counts, the swarm limits, and sampling.
 #include "peershare/core/swarm_registry.hpp"
 
+#include "peershare/core/cluster.hpp"
+
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 namespace peershare {
@@ -19,6 +22,8 @@ protected:
     swarm_registry_test() {
         for (unsigned i = 0; i < 10; ++i) reg.add_peer(peer(i));
     }
+    // Every test ends with the whole registry consistent (aborts with the broken invariant).
+    void TearDown() override { reg.check_invariants(); }
     swarm_info info_with_size(std::size_t n) {
         swarm_info info;
         info.metadata_size = n;
@@ -273,12 +278,12 @@ TEST_F(swarm_registry_test, members_lists_everyone_but_the_excepted_peer) {
     EXPECT_TRUE(reg.members(resource(8)).empty());
 }
 
-TEST_F(swarm_registry_test, sample_puts_complete_holders_first_and_excludes_the_asker) {
+TEST_F(swarm_registry_test, a_sample_of_the_members_puts_complete_holders_first_and_excludes_the_asker) {
     for (unsigned p = 1; p <= 3; ++p) join(p, 7, true);
     for (unsigned p = 4; p <= 6; ++p) join(p, 7, false);
     for (unsigned seed = 0; seed < 20; ++seed) {
         std::mt19937_64 rng(seed);
-        auto s = reg.sample(resource(7), peer(1), 50, rng);
+        auto s = cluster::sample(reg.member_views(resource(7)), peer(1), 50, rng);
         ASSERT_EQ(s.size(), 5u);
         std::set<peer_id> seen;
         for (std::size_t i = 0; i < s.size(); ++i) {
@@ -291,34 +296,34 @@ TEST_F(swarm_registry_test, sample_puts_complete_holders_first_and_excludes_the_
     }
 }
 
-TEST_F(swarm_registry_test, sample_respects_max_and_fills_it_with_complete_holders_first) {
+TEST_F(swarm_registry_test, a_sample_of_the_members_respects_max_and_fills_it_with_complete_holders_first) {
     for (unsigned p = 1; p <= 3; ++p) join(p, 7, true);
     for (unsigned p = 4; p <= 8; ++p) join(p, 7, false);
     std::mt19937_64 rng(1);
-    auto s = reg.sample(resource(7), peer(9), 4, rng);
+    auto s = cluster::sample(reg.member_views(resource(7)), peer(9), 4, rng);
     ASSERT_EQ(s.size(), 4u);
     EXPECT_TRUE(s[0].complete && s[1].complete && s[2].complete);
     EXPECT_FALSE(s[3].complete);
-    auto two = reg.sample(resource(7), peer(9), 2, rng);
+    auto two = cluster::sample(reg.member_views(resource(7)), peer(9), 2, rng);
     ASSERT_EQ(two.size(), 2u);
     EXPECT_TRUE(two[0].complete && two[1].complete);
-    EXPECT_TRUE(reg.sample(resource(7), peer(9), 0, rng).empty());
+    EXPECT_TRUE(cluster::sample(reg.member_views(resource(7)), peer(9), 0, rng).empty());
 }
 
-TEST_F(swarm_registry_test, sample_spreads_over_the_swarm) {
+TEST_F(swarm_registry_test, a_sample_of_the_members_spreads_over_the_swarm) {
     for (unsigned p = 1; p <= 8; ++p) join(p, 7, true);
     std::set<peer_id> offered;
     std::mt19937_64 rng(42);
     for (int i = 0; i < 50; ++i)
-        for (auto& m : reg.sample(resource(7), peer(9), 1, rng)) offered.insert(m.peer);
+        for (auto& m : cluster::sample(reg.member_views(resource(7)), peer(9), 1, rng)) offered.insert(m.peer);
     EXPECT_GT(offered.size(), 1u) << "a one-peer sample is not always the same peer";
 }
 
-TEST_F(swarm_registry_test, sample_of_an_unknown_swarm_is_empty) {
+TEST_F(swarm_registry_test, a_sample_of_the_members_of_an_unknown_swarm_is_empty) {
     std::mt19937_64 rng(1);
-    EXPECT_TRUE(reg.sample(resource(7), peer(1), 10, rng).empty());
+    EXPECT_TRUE(cluster::sample(reg.member_views(resource(7)), peer(1), 10, rng).empty());
     join(1, 7);
-    EXPECT_TRUE(reg.sample(resource(7), peer(1), 10, rng).empty()) << "the only member is the asker";
+    EXPECT_TRUE(cluster::sample(reg.member_views(resource(7)), peer(1), 10, rng).empty()) << "the only member is the asker";
 }
 
 }  // namespace

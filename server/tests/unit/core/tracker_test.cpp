@@ -1,4 +1,4 @@
-// Covers core/tracker: who gets peer_joined/peer_left pushes, lookup replies, relay rules and the server-set `from`, leave and disconnect.
+// Covers core/tracker: who gets peer_joined/peer_left pushes, member lists, relay rules and the server-set `from`, leave and disconnect.
 #include "peershare/core/tracker.hpp"
 
 #include "test_support.hpp"
@@ -139,54 +139,20 @@ TEST_F(tracker_test, admits_tells_in_advance_whether_an_announce_would_be_refuse
     EXPECT_EQ(t.stats().memberships, 2u);
 }
 
-// --- lookup ---
+// --- members (lookups list them: flows/lookup_flow, tests/unit/flows/lookup_flow_test.cpp) ---
 
-TEST_F(tracker_test, lookup_of_an_inactive_share_is_not_active) {
-    auto a = t.connect();
-    auto r = t.lookup(a, resource(1));
-    EXPECT_FALSE(r.active);
-    EXPECT_EQ(r.peer_count, 0u);
-    EXPECT_TRUE(r.peers.empty());
-}
-
-TEST_F(tracker_test, lookup_by_a_member_excludes_the_asker_from_peers_and_count) {
-    auto a = t.connect(), b = t.connect(), c = t.connect();
+TEST_F(tracker_test, members_lists_every_member_with_its_flag_and_none_of_an_inactive_share) {
+    auto a = t.connect(), b = t.connect();
+    EXPECT_TRUE(t.members(resource(1)).empty());
     announce(a, 1, true);
     announce(b, 1, false);
-    announce(c, 1, true);
-    auto r = t.lookup(a, resource(1));
-    EXPECT_TRUE(r.active);
-    EXPECT_EQ(r.peer_count, 2u);
-    ASSERT_EQ(r.peers.size(), 2u);
-    EXPECT_EQ(r.peers[0].peer, c);
-    EXPECT_TRUE(r.peers[0].complete);
-    EXPECT_EQ(r.peers[1].peer, b);
-    EXPECT_FALSE(r.peers[1].complete);
-    EXPECT_EQ(r.info.metadata_size, 122u);
-    ASSERT_TRUE(r.info.metadata_base64);
-    EXPECT_EQ(*r.info.metadata_base64, "UFNIMQ==");
-}
-
-TEST_F(tracker_test, lookup_by_a_non_member_counts_every_member) {
-    auto a = t.connect(), b = t.connect(), asker = t.connect();
-    announce(a, 1);
-    announce(b, 1);
-    auto r = t.lookup(asker, resource(1));
-    EXPECT_TRUE(r.active);
-    EXPECT_EQ(r.peer_count, 2u);
-    EXPECT_EQ(r.peers.size(), 2u);
-}
-
-TEST_F(tracker_test, lookup_lists_at_most_max_lookup_peers_but_counts_all) {
-    std::vector<peer_id> members;
-    for (int i = 0; i < 5; ++i) {
-        members.push_back(t.connect());
-        announce(members.back(), 1);
-    }
-    auto r = t.lookup(members[0], resource(1));
-    EXPECT_EQ(r.peer_count, 4u);
-    EXPECT_EQ(r.peers.size(), 3u);
-    for (const auto& p : r.peers) EXPECT_NE(p.peer, members[0]);
+    auto m = t.members(resource(1));
+    ASSERT_EQ(m.size(), 2u);
+    std::sort(m.begin(), m.end(), [](const member_view& x, const member_view& y) { return x.peer < y.peer; });
+    auto first = std::min(a, b);
+    EXPECT_EQ(m[0].peer, first);
+    EXPECT_EQ(m[0].complete, first == a);
+    EXPECT_EQ(m[1].complete, first != a);
 }
 
 // --- relay ---

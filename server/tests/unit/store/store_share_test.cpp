@@ -3,6 +3,7 @@
 #include "peershare/store/data_dir.hpp"
 #include "peershare/store/resource_store.hpp"
 
+#include "store/memory_store.hpp"
 #include "store/temp_dir.hpp"
 #include "test_support.hpp"
 
@@ -10,51 +11,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 namespace peershare::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-// An in-memory store whose writes fail while `full` is set, as SQLite's do on a full disk.
-class full_disk_store final : public resource_store {
-public:
-    bool full = false;
-
-    bool put(const resource_id& id, std::string_view metadata, std::int64_t now) override {
-        write();
-        auto [it, inserted] = records_.try_emplace(id, resource_record{id, std::string(metadata), now, now});
-        if (!inserted) it->second.last_seen = std::max(it->second.last_seen, now);
-        return inserted;
-    }
-    std::optional<resource_record> get(const resource_id& id) override {
-        auto it = records_.find(id);
-        if (it == records_.end()) return std::nullopt;
-        return it->second;
-    }
-    bool touch(const resource_id& id, std::int64_t now) override {
-        write();
-        auto it = records_.find(id);
-        if (it == records_.end()) return false;
-        it->second.last_seen = std::max(it->second.last_seen, now);
-        return true;
-    }
-    void touch_all(std::int64_t) override { write(); }
-    std::vector<resource_id> stale(std::int64_t, std::size_t) override { return {}; }
-    bool remove_if_stale(const resource_id&, std::int64_t) override {
-        write();
-        return false;
-    }
-    std::int64_t count() override { return static_cast<std::int64_t>(records_.size()); }
-    void check() override {}
-
-private:
-    void write() const {
-        if (full) throw store_error("sqlite step: database or disk is full");
-    }
-    std::map<resource_id, resource_record> records_;
-};
 
 const std::string known_metadata = "PSH1-known";
 const std::string new_metadata = "PSH1-new";
@@ -64,7 +25,7 @@ const resource_id fresh = resource_id::of_metadata(new_metadata);
 class store_share_test : public ::testing::Test {
 protected:
     store_share_test() { EXPECT_TRUE(store_share(store, known, known_metadata, 100)); }
-    full_disk_store store;
+    memory_store store;
 };
 
 TEST_F(store_share_test, stores_a_new_share_and_reports_a_known_one) {
@@ -75,13 +36,13 @@ TEST_F(store_share_test, stores_a_new_share_and_reports_a_known_one) {
 }
 
 TEST_F(store_share_test, on_a_full_disk_a_new_share_is_refused_with_store_error) {
-    store.full = true;
+    store.disk_full = true;
     EXPECT_THROW(store_share(store, fresh, new_metadata, 200), store_error);
     EXPECT_FALSE(store.get(fresh));
 }
 
 TEST_F(store_share_test, on_a_full_disk_a_known_share_still_counts_as_stored) {
-    store.full = true;
+    store.disk_full = true;
     EXPECT_FALSE(store_share(store, known, known_metadata, 300));
     auto r = store.get(known);
     ASSERT_TRUE(r);
@@ -98,7 +59,7 @@ TEST_F(store_share_test, load_share_raises_last_seen_of_a_known_share) {
 }
 
 TEST_F(store_share_test, on_a_full_disk_load_share_still_returns_a_known_share) {
-    store.full = true;
+    store.disk_full = true;
     auto r = load_share(store, known, 300);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->metadata, known_metadata);
