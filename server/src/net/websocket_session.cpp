@@ -234,7 +234,11 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> text, server_
         return;
     }
     queued_bytes_ += text->size();
+#ifdef PEERSHARE_INVARIANTS
+    queue_.push_back({std::move(text), type, queued_seq_++});
+#else
     queue_.push_back({std::move(text), type});
+#endif
     check_queue();
     if (!writing_) write_next();
 }
@@ -246,9 +250,7 @@ void websocket_session::write_next() {
     auto& out = ws_.next_layer();
     while (!queue_.empty()) {
         if (!ws_.is_open()) {  // a close frame is on its way: nothing may follow it
-            closing_ = true;
-            queue_.clear();
-            queued_bytes_ = 0;
+            drop_queue();
             pending_close_.reset();
             break;
         }
@@ -268,6 +270,10 @@ void websocket_session::write_next() {
             return;
         }
         svc_.metrics().message_out(front.type);
+#ifdef PEERSHARE_INVARIANTS
+        PS_ASSERT(front.seq == sent_seq_, "messages leave in the order they were queued, none skipped");
+        ++sent_seq_;
+#endif
         PS_ASSERT(queued_bytes_ >= front.text->size(), "the queue's byte count covers its messages");
         queued_bytes_ -= front.text->size();
         queue_.pop_front();
@@ -291,10 +297,17 @@ void websocket_session::begin_close(websocket::close_code code) {
 }
 
 void websocket_session::abort() {
+    drop_queue();
+    beast::get_lowest_layer(ws_).close();
+}
+
+void websocket_session::drop_queue() {
     closing_ = true;
     queue_.clear();
     queued_bytes_ = 0;
-    beast::get_lowest_layer(ws_).close();
+#ifdef PEERSHARE_INVARIANTS
+    sent_seq_ = queued_seq_;  // what was queued is gone, not sent out of order
+#endif
 }
 
 void websocket_session::check_queue() const {

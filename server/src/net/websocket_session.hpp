@@ -17,6 +17,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -56,12 +57,17 @@ private:
     void write_next();
     void begin_close(websocket::close_code code);
     void abort();
+    // Forgets what is queued (the connection is closing or broken); nothing more is queued.
+    void drop_queue();
     // The write queue's byte count matches what it holds (checked in builds with invariants).
     void check_queue() const;
 
     struct queued {
         std::shared_ptr<const std::string> text;
         signaling::server_type type;
+#ifdef PEERSHARE_INVARIANTS
+        std::uint64_t seq;  // the order it was queued in, checked as it leaves
+#endif
     };
 
     websocket::stream<corked_stream> ws_;
@@ -74,6 +80,10 @@ private:
     bool writing_ = false;
     bool closing_ = false;  // no more messages are queued or handled
     std::optional<websocket::close_code> pending_close_;
+#ifdef PEERSHARE_INVARIANTS
+    std::uint64_t queued_seq_ = 0;  // messages queued so far
+    std::uint64_t sent_seq_ = 0;    // messages framed so far
+#endif
 };
 
 }  // namespace peershare::net
