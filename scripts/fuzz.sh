@@ -7,11 +7,11 @@
 # Usage: scripts/fuzz.sh [--smoke] [--merge] [TARGET...]
 #   --smoke  15 s per target (scripts/test.sh runs this); otherwise FUZZ_SECONDS per target (300)
 #   --merge  afterwards, merge the new inputs that add coverage into the seed corpus (-merge=1)
-#   TARGET   signal_message, metadata, http_router, stun, http_api (default: all of them)
+#   TARGET   signal_message, metadata, http_router, stun, http_api, ws_frame (default: all of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(signal_message metadata http_router stun http_api)
+all_targets=(signal_message metadata http_router stun http_api ws_frame)
 smoke=0
 merge=0
 targets=()

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything, and runs every test: C++ unit tests (ctest), a short
-# run of every fuzz target (with its regression cases), the web app's type check and unit tests
-# (vitest), the integration tests against the real binary, and the end-to-end tests in real
-# Chromium against the real binary.
+# Installs what is missing, builds everything, and runs every test: C++ unit tests and the network
+# layer's tests over loopback sockets, built with AddressSanitizer (ctest), a short run of every
+# fuzz target (with its regression cases), the web app's type check and unit tests (vitest), the
+# integration tests against the real binary, and the end-to-end tests in real Chromium against the
+# real binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
 scripts/build.sh --tests
 
-echo "== C++ unit tests"
+echo "== C++ unit tests, and the network layer's tests under AddressSanitizer"
 ctest --test-dir build --output-on-failure --parallel "$(nproc)"
 
 echo "== fuzz smoke (libFuzzer, ASan/UBSan)"

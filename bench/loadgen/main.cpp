@@ -1,17 +1,18 @@
 // peershare-loadgen: opens many WebSocket connections to a tracker and drives a workload, then
 // reports throughput, latency percentiles and connection counts as JSON (bench/load.bench.mjs runs it).
 //
-// Connections speak WebSocket with the generator's own framing (frames.hpp): every message a
-// connection has to send by the end of an event-loop pass leaves in one write, and one read takes
+// Connections speak WebSocket framed by core/ws_frame into one buffer per connection: every message
+// a connection has to send by the end of an event-loop pass leaves in one write, and one read takes
 // in all the frames that have arrived, so the generator spends little CPU per operation and leaves
 // the cores to the tracker it measures.
 //
 // Modes: `ops` runs announce / lookup / relay operations, each connection keeping --depth operations
 // in flight (closed loop) or, with --rate, issuing them at a fixed total rate (open loop); `idle` opens
 // the connections, announces once, and holds them (answering the server's pings) for --duration.
-#include "frames.hpp"
 #include "latency.hpp"
 #include "peershare/core/descriptors.hpp"
+#include "peershare/core/ws_frame.hpp"
+#include "upgrade.hpp"
 #include "workload.hpp"
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
@@ -34,6 +35,7 @@
 #include <sstream>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace peershare::loadgen {
@@ -43,6 +45,17 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using clock = std::chrono::steady_clock;
+
+using ws_frame::opcode;
+
+// The largest server frame accepted: far above any tracker answer of the workload.
+constexpr std::size_t max_server_frame_bytes = 16 * 1024 * 1024;
+
+// Client frames must be masked (RFC 6455 §5.3); the generator's key is zero, which leaves the
+// payload as it is. Masking keeps a script in a browser from choosing the bytes an intermediary
+// sees; the generator talks straight to the tracker it measures, which unmasks with whatever key
+// is sent at the same cost, so a zero key changes nothing measured and saves the generator work.
+constexpr ws_frame::masking_key zero_key{};
 
 std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count(); }
 
@@ -92,7 +105,10 @@ private:
     asio::awaitable<void> run();
     // Reads until `in_` holds at least one more byte; false on error or end of stream.
     asio::awaitable<bool> read_more(error_code& ec);
-    // Hands every complete frame in `in_` to the owner; false when the server closed.
+    // The frame at the start of what `in_` holds unparsed.
+    std::variant<ws_frame::frame, ws_frame::need_more, ws_frame::error> next_frame() const;
+    // Hands every complete frame in `in_` to the owner; false when the server closed or sent a
+    // malformed frame.
     bool take_frames();
     void queue_frame(opcode op, std::string_view payload);
     void flush();
@@ -332,7 +348,7 @@ void connection::send(std::string_view message) { queue_frame(opcode::text, mess
 
 void connection::queue_frame(opcode op, std::string_view payload) {
     if (!open) return;
-    append_client_frame(out_, op, payload);
+    ws_frame::append_client_frame(out_, op, payload, zero_key);
     if (write_pending_ || flush_posted_) return;
     flush_posted_ = true;
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -366,23 +382,33 @@ asio::awaitable<bool> connection::read_more(error_code& ec) {
     co_return !ec;
 }
 
+std::variant<ws_frame::frame, ws_frame::need_more, ws_frame::error> connection::next_frame() const {
+    return ws_frame::parse_frame(std::string_view(in_.data() + in_begin_, in_end_ - in_begin_), ws_frame::sender::server,
+                                 max_server_frame_bytes);
+}
+
 bool connection::take_frames() {
     for (;;) {
-        auto frame = parse_server_frame(std::string_view(in_.data() + in_begin_, in_end_ - in_begin_));
-        if (!frame) return true;
-        in_begin_ += frame->size;
-        switch (frame->op) {
-            case opcode::ping: queue_frame(opcode::pong, frame->payload); break;
+        auto next = next_frame();
+        if (std::holds_alternative<ws_frame::need_more>(next)) return true;
+        if (const auto* e = std::get_if<ws_frame::error>(&next)) {
+            std::cerr << "connection " << index_ << ": " << ws_frame::describe(*e) << "\n";
+            return false;
+        }
+        const auto& frame = std::get<ws_frame::frame>(next);
+        in_begin_ += frame.size();
+        switch (frame.head.op) {
+            case opcode::ping: queue_frame(opcode::pong, frame.payload); break;
             case opcode::pong: break;
             case opcode::close: return false;
             case opcode::text:
             case opcode::binary:
             case opcode::continuation:
-                if (frame->fin && fragments_.empty()) {
-                    owner_.on_frame(*this, frame->payload);
+                if (frame.head.fin && fragments_.empty()) {
+                    owner_.on_frame(*this, frame.payload);
                 } else {
-                    fragments_.append(frame->payload);
-                    if (frame->fin) {
+                    fragments_.append(frame.payload);
+                    if (frame.head.fin) {
                         owner_.on_frame(*this, fragments_);
                         fragments_.clear();
                     }
@@ -413,25 +439,21 @@ asio::awaitable<void> connection::run() {
     in_begin_ = *head;
     open = true;
     if (opt.tracker == tracker_kind::peershare) {
-        std::optional<server_frame> welcome;
-        while (!(welcome = parse_server_frame(std::string_view(in_.data() + in_begin_, in_end_ - in_begin_)))) {
+        auto next = next_frame();
+        while (std::holds_alternative<ws_frame::need_more>(next)) {
             if (!co_await read_more(ec)) co_return owner_.on_failed(*this, ec, "welcome");
+            next = next_frame();
         }
-        auto id = welcome_peer(welcome->payload);
+        const auto* welcome = std::get_if<ws_frame::frame>(&next);
+        auto id = welcome ? welcome_peer(welcome->payload) : std::nullopt;
         if (!id) co_return owner_.on_failed(*this, asio::error::invalid_argument, "welcome");
-        in_begin_ += welcome->size;
+        in_begin_ += welcome->size();
         peer = *id;
         owner_.on_welcome(*this);
     }
     send(owner_.first_message(*this));
     for (;;) {
-        bool more = false;
-        try {
-            more = take_frames();
-        } catch (const frame_error& e) {
-            std::cerr << "connection " << index_ << ": " << e.what() << "\n";
-        }
-        if (!more) {
+        if (!take_frames()) {
             ec = asio::error::eof;
             break;
         }

@@ -2,19 +2,20 @@
 // called, what the connection writes while it is busy handling messages is gathered and leaves in
 // one send when it next waits for input (or as soon as it is written, if it is already waiting),
 // so that a batch of requests read in one receive is answered in one send. The connection's own
-// messages are framed here (append_text_frame), a copy into the buffer; Beast's writes (the
-// handshake, pongs, pings, close) come through async_write_some, each taken whole, so the two never
-// interleave within a frame. Writes are accepted into the buffer only up to `cork_limit`; beyond it
-// they wait for the socket, so a client that does not read still fills the connection's bounded
-// queue and is dropped.
+// messages are framed straight into the buffer (append_text_frame, through core/ws_frame); Beast's
+// writes (the handshake, pongs, pings, close) come through async_write_some, each taken whole, so
+// the two never interleave within a frame. Writes are accepted into the buffer only up to
+// `cork_limit`; beyond it they wait for the socket, so a client that does not read still fills the
+// connection's bounded queue and is dropped.
 #pragma once
 
 #include "beast.hpp"
 
+#include "peershare/core/ws_frame.hpp"
+
 #include <boost/asio/compose.hpp>
 
 #include <chrono>
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,28 +67,16 @@ public:
 
     enum class append_result { appended, full, failed };
 
-    // Appends one final text frame carrying `payload` (RFC 6455 §5.2; a server's frames are not
-    // masked). `full`: no room until the send in flight completes (async_wait_room); `failed`: a
-    // send failed, the connection is broken. Only once corked, and only while the WebSocket is
-    // open (after a close frame nothing may follow).
+    // Appends one final text frame carrying `payload` (core/ws_frame). `full`: the frame would take
+    // what is gathered past `cork_limit`, so it waits for the send in flight (async_wait_room);
+    // `failed`: a send failed, the connection is broken. Only once corked, and only while the
+    // WebSocket is open (after a close frame nothing may follow).
     append_result append_text_frame(std::string_view payload) {
         auto& st = *state_;
         if (st.failed) return append_result::failed;
-        constexpr std::size_t max_header = 10;
-        if (!st.pending.empty() && st.pending.size() + max_header + payload.size() > cork_limit) return append_result::full;
-        const std::size_t n = payload.size();
-        st.pending += static_cast<char>(0x81);  // FIN, text
-        if (n < 126) {
-            st.pending += static_cast<char>(n);
-        } else if (n <= 0xFFFF) {
-            st.pending += static_cast<char>(126);
-            st.pending += static_cast<char>(n >> 8);
-            st.pending += static_cast<char>(n & 0xFF);
-        } else {
-            st.pending += static_cast<char>(127);
-            for (int shift = 56; shift >= 0; shift -= 8) st.pending += static_cast<char>((static_cast<std::uint64_t>(n) >> shift) & 0xFF);
-        }
-        st.pending.append(payload);
+        const std::size_t size = ws_frame::header_size(payload.size(), false) + payload.size();
+        if (!st.pending.empty() && st.pending.size() + size > cork_limit) return append_result::full;
+        ws_frame::append_server_frame(st.pending, ws_frame::opcode::text, payload);
         if (st.waiting || st.pending.size() >= cork_limit) flush();
         return append_result::appended;
     }

@@ -757,17 +757,23 @@ export function closeTimer(sock, timeoutMs) {
 // A raw WebSocket over a TCP socket, for what the ws client will not do (a frame header with no
 // payload yet).
 
-export async function rawWebSocket(server) {
+// `headers`: more request header lines ({name: value}); the 101 response's head is kept in
+// `upgradeHead`.
+export async function rawWebSocket(server, { headers = {} } = {}) {
   const sock = net.connect(server.port, '127.0.0.1');
   await once(sock, 'connect');
   const key = crypto.randomBytes(16).toString('base64');
+  const more = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   sock.write(
     `GET /ws HTTP/1.1\r\nHost: ${server.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${more}\r\n`,
   );
   const raw = new RawWs(sock);
   const head = await raw.readHttpHead();
   if (!/^HTTP\/1\.1 101/.test(head)) throw new Error(`raw upgrade refused: ${head}`);
+  raw.upgradeHead = head;
   return raw;
 }
 
@@ -835,7 +841,8 @@ export class RawWs {
     }
   }
 
-  // Resolves {opcode, fin, payload} or undefined when the socket ended.
+  // Resolves {opcode, fin, rsv, payload} (rsv: the three reserved bits) or undefined when the
+  // socket ended.
   async readFrame(timeoutMs = STEP_TIMEOUT_MS) {
     for (;;) {
       const f = this.tryParse();
@@ -861,7 +868,7 @@ export class RawWs {
     }
     if (b[1] & 0x80) off += 4; // servers do not mask, but be safe
     if (b.length < off + len) return undefined;
-    const frame = { fin: Boolean(b[0] & 0x80), opcode: b[0] & 0x0f, payload: b.subarray(off, off + len) };
+    const frame = { fin: Boolean(b[0] & 0x80), rsv: (b[0] >> 4) & 0x07, opcode: b[0] & 0x0f, payload: b.subarray(off, off + len) };
     this.buf = b.subarray(off + len);
     return frame;
   }
