@@ -251,11 +251,10 @@ describe('Swarm: transfers', () => {
     expect(d1.swarm.uploadedTotal).toBe(share.meta.totalSize);
   });
 
-  // BUG (swarm.ts, verify(): `if (p.remote) p.channel.send(have)`): our handshake went out in addPeer,
-  // so `have` may follow it at once, but verify() skips peers whose own handshake has not arrived.
-  // A piece verified in that window (one round trip after the channel opens) is never advertised to
-  // that peer: here D1 relays S's pieces to D2, and D2 never learns of the ones D1 verified before
-  // D2's handshake reached it, so D2 stays incomplete with nothing outstanding (no stall, no error).
+  // Our handshake goes out in addPeer, so `have` may follow it at once: verify() tells every peer,
+  // whether or not its own handshake has arrived. Here D1 relays S's pieces to D2 while D2's
+  // handshake is held back; were the pieces D1 verified in that window never advertised, D2 would
+  // stay incomplete with nothing outstanding (no stall, no error).
   it('a piece verified before a peer’s handshake arrives is still advertised to that peer', async () => {
     const share = await makeShare(3 * MiB);
     const s = net.peer('S', share, { have: 'all', seeder: true });
@@ -272,7 +271,7 @@ describe('Swarm: transfers', () => {
 
     expect(d1.swarm.isComplete).toBe(true);
     const told = new Set(net.sent('D1', 'D2', 'have').map((m) => m.piece));
-    expect(early.filter((p) => !told.has(p))).toEqual([]); // fails: D1 never sent `have` for these
+    expect(early.filter((p) => !told.has(p))).toEqual([]);
     expect(d2.swarm.have.count()).toBe(share.meta.pieceCount);
   });
 

@@ -2,8 +2,8 @@
 // before expiry, over a fake WebSocket.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { SignalingError } from '../src/engine/errors';
-import { SignalingClient } from '../src/net/signaling-client';
+import { SignalingError } from '../../src/engine/errors';
+import { SignalingClient } from '../../src/net/signaling-client';
 
 // The browser's WebSocket, reduced to what the client uses.
 class FakeSocket extends EventTarget {

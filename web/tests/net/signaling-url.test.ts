@@ -1,6 +1,6 @@
-// Unit tests for the signaling URL and welcome message helpers.
+// Unit tests for the signaling URL (net/signaling-url.ts) and the welcome message helper.
 import { describe, expect, it } from 'vitest';
-import { signalingUrl, welcomePeerId } from '../src/net/signaling-url';
+import { signalingUrl, welcomePeerId } from '../../src/net/signaling-url';
 
 describe('signalingUrl', () => {
   it('uses ws: on http pages and keeps the port', () => {
