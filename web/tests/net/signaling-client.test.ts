@@ -1,9 +1,10 @@
-// Covers net/signaling-client: request/reply by id, typed errors, and TURN credential renewal
-// before expiry, over a fake WebSocket.
+// Covers net/signaling-client: request/reply by id, typed errors, TURN credential renewal before
+// expiry, and the reconnect backoff (growing delays with jitter, reset by a welcome), over a fake
+// WebSocket.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { SignalingError } from '../../src/engine/errors';
-import { SignalingClient } from '../../src/net/signaling-client';
+import { RECONNECT_FIRST_DELAY_MS, RECONNECT_MAX_DELAY_MS, SignalingClient } from '../../src/net/signaling-client';
 
 // The browser's WebSocket, reduced to what the client uses.
 class FakeSocket extends EventTarget {
@@ -75,7 +76,7 @@ describe('SignalingClient', () => {
     await vi.waitFor(() => expect(client.iceServers[0]).toMatchObject({ username: 'new' }));
   });
 
-  it('fails pending requests and reconnects with backoff when the connection drops', async () => {
+  it('fails pending requests with disconnected when the connection drops, and reconnects', async () => {
     welcome();
     const pending = client.request({ type: 'lookup', resource: 'r' });
     const first = socket;
@@ -83,7 +84,85 @@ describe('SignalingClient', () => {
     first.close();
     await expect(pending).rejects.toMatchObject({ code: 'disconnected' });
     expect(client.state).toBe('closed');
-    vi.advanceTimersByTime(1000);
+    vi.advanceTimersByTime(RECONNECT_FIRST_DELAY_MS);
     expect(client.state).toBe('connecting');
+  });
+});
+
+describe('SignalingClient reconnect backoff', () => {
+  let sockets: FakeSocket[];
+  let client: SignalingClient;
+
+  const startClient = () => {
+    sockets = [];
+    client = new SignalingClient({
+      url: 'ws://x/ws',
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s as unknown as WebSocket;
+      },
+    });
+    client.start();
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubGlobal('WebSocket', FakeSocket);
+    startClient();
+  });
+  afterEach(() => {
+    client.stop();
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+
+  // Loses the newest connection and returns how long the client waits before the next attempt
+  // (the reconnect timer is the only one running).
+  const lose = (): number => {
+    const count = sockets.length;
+    sockets.at(-1)!.close();
+    const at = Date.now();
+    vi.advanceTimersToNextTimer();
+    expect(sockets.length).toBe(count + 1);
+    return Date.now() - at;
+  };
+  // The delay before attempt k + 1 lies in [base/2, base], base doubling from the first delay to the cap.
+  const base = (k: number) => Math.min(RECONNECT_MAX_DELAY_MS, RECONNECT_FIRST_DELAY_MS * 2 ** k);
+  const ATTEMPTS = 10; // enough to reach the cap: 500 ms * 2^5 > 15 s
+
+  it('waits longer after each failed attempt, with jitter, up to the cap', () => {
+    const delays = Array.from({ length: ATTEMPTS }, lose);
+    delays.forEach((d, k) => {
+      expect(d).toBeGreaterThanOrEqual(base(k) / 2);
+      expect(d).toBeLessThanOrEqual(base(k));
+    });
+    // Each range starts where the one before ends, so the delays never shrink, and below the cap
+    // they at least double every second attempt.
+    for (let k = 1; k < ATTEMPTS; k++) expect(delays[k]).toBeGreaterThanOrEqual(delays[k - 1] / 2);
+    for (let k = 2; k < ATTEMPTS && base(k) < RECONNECT_MAX_DELAY_MS; k++) expect(delays[k]).toBeGreaterThanOrEqual(delays[k - 2]);
+    expect(delays.at(-1)).toBeGreaterThanOrEqual(RECONNECT_MAX_DELAY_MS / 2);
+  });
+
+  it('spreads each delay over the whole jitter range: half the base with no luck, the base with all of it', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const low = Array.from({ length: ATTEMPTS }, lose);
+    expect(low).toEqual(Array.from({ length: ATTEMPTS }, (_, k) => base(k) / 2));
+    client.stop();
+    startClient();
+    vi.spyOn(Math, 'random').mockReturnValue(1 - Number.EPSILON);
+    const high = Array.from({ length: ATTEMPTS }, lose);
+    high.forEach((d, k) => expect(d).toBeCloseTo(base(k), -1));
+  });
+
+  it('starts again from the first delay once a connection is welcomed', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1 - Number.EPSILON);
+    const before = Array.from({ length: 4 }, lose);
+    expect(before.at(-1)).toBeGreaterThan(base(2));
+    sockets.at(-1)!.receive({ type: 'welcome', protocol: 1, peer: 'p'.repeat(32), ice_servers: [], limits: {} });
+    expect(client.state).toBe('open');
+    expect(lose()).toBeLessThanOrEqual(RECONNECT_FIRST_DELAY_MS);
+    expect(lose()).toBeGreaterThan(RECONNECT_FIRST_DELAY_MS);
   });
 });
