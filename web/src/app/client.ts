@@ -5,6 +5,7 @@
 import { Bitfield } from '../engine/bitfield';
 import { MAX_PEERS_PER_SHARE } from '../engine/constants';
 import { Emitter } from '../engine/emitter';
+import { peerId, shareId } from '../engine/ids';
 import { MetadataError, PeershareError, SignalingError, StorageError } from '../engine/errors';
 import { decodeMetadata, encodeMetadata, pieceSizeFor, resourceIdOf, verifyMetadata, type ShareMetadata } from '../engine/metadata';
 import { Swarm } from '../engine/swarm';
@@ -352,7 +353,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     this.changed();
     try {
       const { bytes, lookup } = await this.fetchMetadata(resource);
-      const meta = await verifyMetadata(bytes, resource);
+      const meta = await verifyMetadata(bytes, shareId(resource));
       if (this.shares.get(resource) !== s) return; // removed while it was looked up
       s.metadataBytes = bytes;
       s.entry.meta = meta;
@@ -556,7 +557,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
 
   private makeSwarm(s: Internal, have: Bitfield, source: PieceReader, sink: PieceStore | null): Swarm {
     const swarm = new Swarm({
-      resource: s.entry.resource,
+      resource: shareId(s.entry.resource),
       meta: s.entry.meta!,
       have,
       source,
@@ -757,14 +758,14 @@ export class PeershareClient extends Emitter<ClientEvents> {
     link.on('open', () => {
       console.info(`peershare: connection ${tag} open after ${Date.now() - created} ms`);
       if (s.entry.error === NO_PATH_DIRECT || s.entry.error === NO_PATH_RELAY) s.entry.error = null;
-      s.swarm?.addPeer(peer, link);
+      s.swarm?.addPeer(peerId(peer), link);
       s.entry.peers = s.swarm?.peerCount ?? 0;
       this.updateState(s);
       this.changed();
     });
     // The swarm knows the peer by id; a replaced link's late messages and close must not reach
     // the state of the link that replaced it.
-    link.on('message', (m) => s.swarm?.receive(peer, m, link));
+    link.on('message', (m) => s.swarm?.receive(peerId(peer), m, link));
     link.on('closed', ({ reason }) => {
       console.info(`peershare: connection ${tag} closed after ${Date.now() - created} ms: ${reason}`);
       if (s.links.get(peer) === link) s.links.delete(peer);
@@ -776,7 +777,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
         s.entry.error = relay ? NO_PATH_RELAY : NO_PATH_DIRECT;
         console.info(`peershare: no path to peer ${peer.slice(0, 8)}: ${reason}`);
       }
-      s.swarm?.removePeer(peer, link);
+      s.swarm?.removePeer(peerId(peer), link);
       s.entry.peers = s.swarm?.peerCount ?? 0;
       this.updateState(s);
       this.changed();
