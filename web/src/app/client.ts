@@ -6,10 +6,11 @@ import { Bitfield } from '../engine/bitfield';
 import { MAX_PEERS_PER_SHARE } from '../engine/constants';
 import { Emitter } from '../engine/emitter';
 import { peerId, shareId } from '../engine/ids';
-import { MetadataError, PeershareError, SignalingError, StorageError } from '../engine/errors';
+import { ApiError, MetadataError, PeershareError, SignalingError, StorageError } from '../engine/errors';
 import { decodeMetadata, encodeMetadata, pieceSizeFor, resourceIdOf, verifyMetadata, type ShareMetadata } from '../engine/metadata';
 import { Swarm } from '../engine/swarm';
-import { SignalingClient, type LookupResult, type SignalMessage } from '../net/signaling-client';
+import type { LookupResultMessage as LookupResult, SignalPush as SignalMessage } from '../net/messages';
+import { SignalingClient } from '../net/signaling-client';
 import { linkIdOf, offerAction } from '../net/offer-policy';
 import { PeerLink, type SignalKind } from '../net/peer-link';
 import { FileSource } from '../storage/file-source';
@@ -115,6 +116,7 @@ export function describeError(e: unknown): string {
     if (e.code === 'storage_full') return 'Your browser storage is full: free some space or remove downloads.';
     return 'Browser storage is not available here (private window?).';
   }
+  if (e instanceof ApiError && e.code === 'not_found') return 'This link was not found: the file is no longer shared.';
   if (e instanceof SignalingError) {
     if (e.code === 'not_found') return 'This link was not found: the file is no longer shared.';
     if (e.code === 'disconnected' || e.code === 'timeout') return 'Cannot reach the server right now; retrying.';
@@ -426,7 +428,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
     const resource = s.entry.resource;
     for (const link of [...s.links.values()]) link.close('removed');
     s.swarm?.destroy();
-    if (this.signaling.state === 'open') this.signaling.request({ type: 'leave', resource }).catch(() => undefined);
+    if (this.signaling.state === 'open') this.signaling.request({ type: 'leave', resource: shareId(resource) }).catch(() => undefined);
     if (s.store) await s.store.destroy().catch(() => undefined);
     else if (s.entry.kind === 'download') await this.options.storage.removeStoredShare(resource).catch(() => undefined);
     await s.reader?.close().catch(() => undefined);
@@ -662,12 +664,12 @@ export class PeershareClient extends Emitter<ClientEvents> {
   private async fetchMetadata(resource: string): Promise<{ bytes: Uint8Array; lookup: LookupResult | null }> {
     let lookup: LookupResult | null = null;
     if (this.signaling.state === 'open') {
-      lookup = await this.signaling.request<LookupResult>({ type: 'lookup', resource });
-      if (lookup.metadata) return { bytes: base64ToBytes(lookup.metadata), lookup };
+      lookup = await this.signaling.request({ type: 'lookup', resource: shareId(resource) });
+      if (lookup.metadata) return { bytes: lookup.metadata, lookup };
     }
     const response = await fetch(`${this.options.apiBase ?? ''}/api/resources/${resource}/metadata`);
-    if (response.status === 404) throw new SignalingError('not_found', 'no such share');
-    if (!response.ok) throw new SignalingError('unavailable', `the server answered ${response.status}`);
+    if (response.status === 404) throw new ApiError('not_found', 404, 'no such share');
+    if (!response.ok) throw new ApiError('http_failed', response.status, `the server answered ${response.status}`);
     return { bytes: new Uint8Array(await response.arrayBuffer()), lookup };
   }
 
@@ -677,13 +679,13 @@ export class PeershareClient extends Emitter<ClientEvents> {
       headers: { 'Content-Type': 'application/octet-stream' },
       body: s.metadataBytes as Uint8Array<ArrayBuffer>,
     });
-    if (!response.ok) throw new SignalingError('metadata_rejected', `the server refused the metadata (${response.status})`);
+    if (!response.ok) throw new ApiError('http_failed', response.status, `the server refused the metadata (${response.status})`);
   }
 
   // Joins the share's swarm on the server (uploading the metadata first when the server lacks it).
   private async announce(s: Internal): Promise<void> {
     if (!s.swarm || this.signaling.state !== 'open') return;
-    const message = { type: 'announce', resource: s.entry.resource, complete: s.swarm.isComplete };
+    const message = { type: 'announce' as const, resource: shareId(s.entry.resource), complete: s.swarm.isComplete };
     try {
       await this.signaling.request(message);
     } catch (e) {
@@ -704,7 +706,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
   private async lookupAndConnect(s: Internal): Promise<void> {
     if (!s.swarm || s.swarm.isComplete || s.paused || this.signaling.state !== 'open') return;
     try {
-      const result = await this.signaling.request<LookupResult>({ type: 'lookup', resource: s.entry.resource });
+      const result = await this.signaling.request({ type: 'lookup', resource: shareId(s.entry.resource) });
       this.connectTo(s, result.peers);
       if (result.peers.length === 0 && s.links.size === 0) s.entry.state = 'waiting';
     } catch (e) {
@@ -721,7 +723,7 @@ export class PeershareClient extends Emitter<ClientEvents> {
   }
 
   // Opens links to peers that may have pieces we miss, complete holders first.
-  private connectTo(s: Internal, peers: Array<{ peer: string; complete: boolean }>): void {
+  private connectTo(s: Internal, peers: ReadonlyArray<{ peer: string; complete: boolean }>): void {
     if (!s.swarm || s.swarm.isComplete || s.paused || s.entry.kind !== 'download') return;
     const self = this.signaling.peerId;
     const ordered = [...peers].sort((a, b) => Number(b.complete) - Number(a.complete));
@@ -746,10 +748,10 @@ export class PeershareClient extends Emitter<ClientEvents> {
       remote: peer,
       initiator,
       linkId,
-      iceServers: this.signaling.iceServers,
+      iceServers: this.signaling.iceServers as RTCIceServer[],
       iceTransportPolicy: this.options.iceTransportPolicy ?? this.signaling.iceTransportPolicy,
       sendSignal: (kind: SignalKind, data: unknown) => {
-        this.signaling.send({ type: 'signal', resource, to: peer, kind, data });
+        void this.signaling.signal({ resource: shareId(resource), to: peerId(peer), kind, data });
       },
     });
     s.links.set(peer, link);
@@ -865,11 +867,4 @@ function uniquePaths(files: File[]): string[] {
     used.add(path);
     return path;
   });
-}
-
-function base64ToBytes(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }
