@@ -25,6 +25,7 @@ import {
   saveHandles,
   type ReadableHandle,
 } from './file-handles';
+import { safeName, uniquePaths } from './naming';
 import { listMetadata, loadMetadata, loadRecords, removeMetadata, saveMetadata, saveRecords, type ShareKind, type ShareRecord } from './library';
 
 // What a person is told when no peer of a download can be reached.
@@ -849,22 +850,4 @@ export class PeershareClient extends Emitter<ClientEvents> {
   private changed(): void {
     this.emit('change', undefined);
   }
-}
-
-// A file name usable as a share name (§1.1): no '/', no control characters, not '.' or '..'.
-function safeName(name: string): string {
-  const cleaned = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').slice(0, 200);
-  return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'file' : cleaned;
-}
-
-// Paths for picked files: their names, made unique (two picked files may share a name).
-function uniquePaths(files: File[]): string[] {
-  const used = new Set<string>();
-  return files.map((f) => {
-    const base = safeName(f.name);
-    let path = base;
-    for (let i = 2; used.has(path); i++) path = `${i}-${base}`;
-    used.add(path);
-    return path;
-  });
 }

@@ -19,7 +19,8 @@ export interface ReadableHandle {
 //   prompt  - the browser needs the person's permission (ask again from a click);
 //   denied  - the person refused it;
 //   missing - a file was moved, deleted or cannot be read.
-export type HandleFiles = { files: File[] } | { blocked: 'prompt' | 'denied' | 'missing' };
+export type BlockedReason = 'prompt' | 'denied' | 'missing';
+export type HandleFiles = { files: File[] } | { blocked: BlockedReason };
 
 // Reads the files behind `handles`, in order. With `ask`, a handle whose permission is "prompt" asks
 // for it (only allowed while handling a click); without, it reports `prompt`.
