@@ -12,7 +12,8 @@ import { Swarm } from '../engine/swarm';
 import type { LookupResultMessage as LookupResult, SignalPush as SignalMessage } from '../net/messages';
 import { SignalingClient } from '../net/signaling-client';
 import { linkIdOf, offerAction } from '../net/offer-policy';
-import { PeerLink, type SignalKind } from '../net/peer-link';
+import type { SignalKind } from '../net/messages';
+import { PeerLink } from '../net/peer-link';
 import { FileSource } from '../storage/file-source';
 import { hashFiles } from '../storage/hashing';
 import type { PieceReader, PieceStorage, PieceStore } from '../storage/piece-store';
@@ -745,8 +746,8 @@ export class PeershareClient extends Emitter<ClientEvents> {
   private createLink(s: Internal, peer: string, initiator: boolean, linkId?: string): PeerLink {
     const resource = s.entry.resource;
     const link = new PeerLink({
-      resource,
-      remote: peer,
+      resource: shareId(resource),
+      remote: peerId(peer),
       initiator,
       linkId,
       iceServers: this.signaling.iceServers as RTCIceServer[],
