@@ -43,18 +43,6 @@ export async function filesFromHandles(handles: readonly ReadableHandle[], { ask
   }
 }
 
-// What a person reads when stored handles cannot be used.
-export function describeBlocked(blocked: 'prompt' | 'denied' | 'missing'): string {
-  switch (blocked) {
-    case 'prompt':
-      return 'The browser needs your permission to read the files again.';
-    case 'denied':
-      return 'Reading the files was not allowed: pick them again.';
-    case 'missing':
-      return 'The files were moved, renamed or deleted: pick them again.';
-  }
-}
-
 // --- IndexedDB: database "peershare", store "file-handles", key = share id, value = handles ---
 
 const DB_NAME = 'peershare';

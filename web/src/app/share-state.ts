@@ -97,8 +97,9 @@ export function allowed(from: SharePhase, to: SharePhase): boolean {
 type NewShare = Pick<ShareState, 'key' | 'resource' | 'kind' | 'state' | 'name' | 'size' | 'addedAt'> &
   Partial<Pick<ShareState, 'pieces' | 'paused'>>;
 
+// A share's first state; a download's follows from its facts (paused or not), whatever `state` says.
 export function initialState(share: NewShare): ShareState {
-  return Object.freeze({
+  const s: ShareState = {
     key: share.key,
     resource: share.resource,
     kind: share.kind,
@@ -124,7 +125,8 @@ export function initialState(share: NewShare): ShareState {
     linkProblem: null,
     dropped: Object.freeze([]),
     storedFiles: false,
-  });
+  };
+  return Object.freeze(s.kind === 'download' ? { ...s, state: downloadPhase(s) } : s);
 }
 
 function downloadPhase(s: ShareState): SharePhase {
