@@ -81,7 +81,8 @@ export class ShareSession extends Emitter<SessionEvents> {
 
   // A download of a link: its metadata is still to be fetched.
   static download(deps: SessionDeps, resource: ShareId, addedAt: number): ShareSession {
-    const state = initialState({ key: resource, resource, kind: 'download', state: 'looking', name: 'Looking up…', size: 0, addedAt });
+    // Named by its id until its metadata gives the name.
+    const state = initialState({ key: resource, resource, kind: 'download', state: 'looking', name: `Link ${resource.slice(0, 8)}…`, size: 0, addedAt });
     return new ShareSession(deps, resource, state, null, null);
   }
 

@@ -167,7 +167,10 @@ export class SignalingClient extends Emitter<SignalingEvents> implements Signali
     return new Promise<ReplyTo<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.outstanding.remove(id);
-        reject(new SignalingError('timeout', 'the server did not answer in time'));
+        // The server answers every request it reads: one left unanswered after an error without
+        // an id (rate limited) was most likely the message that error refused.
+        if (this.idless.count > idlessBefore && this.idless.last) reject(new SignalingError(this.idless.last.code, this.idless.last.message));
+        else reject(new SignalingError('timeout', 'the server did not answer in time'));
       }, REQUEST_TIMEOUT_MS);
       this.outstanding.add(id, {
         kind: 'request',

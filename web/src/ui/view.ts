@@ -7,7 +7,7 @@ import { filesFromHandles, type ReadableHandle } from '../app/file-handles';
 import { MIN_UPLOAD_CAP_BYTES } from '../engine/constants';
 import { formatBytes, formatEta, formatSpeed } from './format';
 import { qrSvg } from './qr';
-import { connectionText, describeBlocked, describeError, describeLinkProblem, describeProblem, noticeText, stateText } from './wording';
+import { connectionText, describeBlocked, describeError, noticeText, problemLines, stateText } from './wording';
 
 const UPLOAD_CAP_KEY = 'peershare.uploadCapKiB';
 
@@ -257,7 +257,9 @@ export class View {
     row.progress.hidden = !(inDownloads || e.state === 'hashing');
 
     const parts: string[] = [];
-    if (inDownloads) {
+    if (inDownloads && e.pieces === 0 && (e.state === 'looking' || e.state === 'failed')) {
+      // Nothing is known of the share yet: no sizes or peers to show.
+    } else if (inDownloads) {
       const done = Math.min(e.size, Math.round(fraction * e.size));
       parts.push(`${formatBytes(done)} of ${formatBytes(e.size)}`);
       if (e.state === 'downloading') {
@@ -273,9 +275,9 @@ export class View {
       }
     }
     parts.push(stateText(e));
-    if (e.problem) parts.push(describeProblem(e.problem));
-    if (e.linkProblem) parts.push(describeLinkProblem(e.linkProblem));
-    row.detail.textContent = parts.filter(Boolean).join(' · ');
+    // What went wrong, each on a line of its own below the figures.
+    const status = el('span', 'row-status', parts.filter(Boolean).join(' · '));
+    row.detail.replaceChildren(status, ...problemLines(e).map((text) => el('span', 'row-problem', text)));
 
     const key = `${inDownloads}:${e.state}:${e.kind}:${e.storedFiles}`;
     if (key === row.actionKey) return;

@@ -138,6 +138,16 @@ export function describeLinkProblem(p: LinkProblem): string {
   }
 }
 
+// The sentences of a share's problems, one a line. A relay refused because the page is not in
+// the share's swarm says nothing the refused announce has not said already.
+export function problemLines(e: ShareState): string[] {
+  const out: string[] = [];
+  if (e.problem) out.push(describeProblem(e.problem));
+  const implied = e.linkProblem?.kind === 'relay-refused' && e.linkProblem.code === 'not_in_swarm' && e.problem?.kind === 'signaling';
+  if (e.linkProblem && !implied) out.push(describeLinkProblem(e.linkProblem));
+  return out;
+}
+
 export function stateText(e: ShareState): string {
   switch (e.state) {
     case 'hashing':

@@ -125,6 +125,14 @@ describe('SignalingClient', () => {
     await expect(answered).resolves.toMatchObject({ resource: Q });
   });
 
+  it('fails a request left unanswered after an error without an id with that error, not as a timeout', async () => {
+    welcome();
+    const lookup = client.request({ type: 'lookup', resource: R });
+    socket.receive({ type: 'error', code: 'rate_limited', message: 'too many messages' });
+    vi.advanceTimersByTime(REQUEST_TIMEOUT_MS);
+    await expect(lookup).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
   it('times a request out when nothing answers it', async () => {
     welcome();
     const lookup = client.request({ type: 'lookup', resource: R });
