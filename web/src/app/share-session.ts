@@ -167,6 +167,7 @@ export class ShareSession extends Emitter<SessionEvents> {
 
   private async openStorage(): Promise<void> {
     const meta = this.meta!;
+    await this.store?.close().catch(() => undefined); // a retry after the resume state could not be read
     const store = await this.deps.storage.open(this.resource, meta.totalSize);
     this.store = store;
     if (await this.endedMeanwhile()) return;
