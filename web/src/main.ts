@@ -1,8 +1,13 @@
-// Page entry point: creates the client (signaling, storage, engine) and the view, and starts them.
+// Page entry point: creates the client (signaling, storage, library, links, engine) and the view,
+// and starts them.
 import './styles.css';
 import { PeershareClient } from './app/client';
+import { browserLibraryBackends } from './app/library-backends';
+import { ShareLibrary } from './app/share-library';
+import { PeerLink } from './net/peer-link';
 import { SignalingClient } from './net/signaling-client';
 import { signalingUrl } from './net/signaling-url';
+import { hashFiles } from './storage/hashing';
 import { opfsStorage } from './storage/opfs-store';
 import { uploadCapSetting, View } from './ui/view';
 
@@ -11,9 +16,14 @@ import { uploadCapSetting, View } from './ui/view';
 const corruptUploads = localStorage.getItem('peershare.test.corruptUploads') === '1';
 
 const signaling = new SignalingClient({ url: signalingUrl(window.location) });
+const storage = opfsStorage();
 const client = new PeershareClient({
   signaling,
-  storage: opfsStorage(),
+  storage,
+  library: new ShareLibrary(browserLibraryBackends(storage)),
+  links: (spec) => new PeerLink({ ...spec, iceServers: signaling.iceServers, iceTransportPolicy: signaling.iceTransportPolicy }),
+  hash: hashFiles,
+  fetch: (input, init) => fetch(input, init),
   uploadCapBytesPerSecond: uploadCapSetting,
   corruptUploads,
 });

@@ -19,7 +19,8 @@ export interface ReadableHandle {
 //   prompt  - the browser needs the person's permission (ask again from a click);
 //   denied  - the person refused it;
 //   missing - a file was moved, deleted or cannot be read.
-export type HandleFiles = { files: File[] } | { blocked: 'prompt' | 'denied' | 'missing' };
+export type BlockedReason = 'prompt' | 'denied' | 'missing';
+export type HandleFiles = { files: File[] } | { blocked: BlockedReason };
 
 // Reads the files behind `handles`, in order. With `ask`, a handle whose permission is "prompt" asks
 // for it (only allowed while handling a click); without, it reports `prompt`.
@@ -39,18 +40,6 @@ export async function filesFromHandles(handles: readonly ReadableHandle[], { ask
     return { files: await Promise.all(handles.map((h) => h.getFile())) };
   } catch {
     return { blocked: 'missing' };
-  }
-}
-
-// What a person reads when stored handles cannot be used.
-export function describeBlocked(blocked: 'prompt' | 'denied' | 'missing'): string {
-  switch (blocked) {
-    case 'prompt':
-      return 'The browser needs your permission to read the files again.';
-    case 'denied':
-      return 'Reading the files was not allowed: pick them again.';
-    case 'missing':
-      return 'The files were moved, renamed or deleted: pick them again.';
   }
 }
 

@@ -2,6 +2,7 @@
 // byte i / 8 (most significant bit first), spare bits of the last byte zero.
 
 import { WireError } from './errors';
+import { knownPieceIndex, type PieceIndex } from './ids';
 
 export class Bitfield {
   readonly size: number;
@@ -35,7 +36,7 @@ export class Bitfield {
   // A bitfield with every piece set (a seeder's).
   static full(size: number): Bitfield {
     const field = new Bitfield(size);
-    for (let i = 0; i < size; i++) field.set(i);
+    for (let i = 0; i < size; i++) field.set(knownPieceIndex(i));
     return field;
   }
 
@@ -43,18 +44,18 @@ export class Bitfield {
     return Math.ceil(size / 8);
   }
 
-  has(index: number): boolean {
+  has(index: PieceIndex): boolean {
     this.check(index);
     return (this.bits[index >> 3] & (0x80 >> (index & 7))) !== 0;
   }
 
-  set(index: number): void {
+  set(index: PieceIndex): void {
     if (this.has(index)) return;
     this.bits[index >> 3] |= 0x80 >> (index & 7);
     this.setCount += 1;
   }
 
-  clear(index: number): void {
+  clear(index: PieceIndex): void {
     if (!this.has(index)) return;
     this.bits[index >> 3] &= ~(0x80 >> (index & 7));
     this.setCount -= 1;
@@ -70,8 +71,8 @@ export class Bitfield {
   }
 
   // Indices of the clear pieces, ascending.
-  *missing(): IterableIterator<number> {
-    for (let i = 0; i < this.size; i++) if (!this.has(i)) yield i;
+  *missing(): IterableIterator<PieceIndex> {
+    for (let i = 0; i < this.size; i++) if (!this.has(knownPieceIndex(i))) yield knownPieceIndex(i);
   }
 
   // The wire form (a copy).

@@ -48,10 +48,64 @@ export class StorageError extends PeershareError {
   }
 }
 
-// The signaling server answered with an `error` (§2.3); `code` is the server's code as sent.
+// The codes of the server's `error` messages and HTTP API errors (docs/protocol.md §2.3), one for
+// each value of server/include/peershare/core/errors.hpp `errc` but `ok` (tests/engine/errors.test.ts
+// compares the two lists).
+export const SERVER_ERROR_CODES = [
+  'bad_json',
+  'bad_message',
+  'unknown_type',
+  'bad_resource_id',
+  'bad_metadata',
+  'metadata_mismatch',
+  'metadata_too_large',
+  'metadata_required',
+  'not_found',
+  'not_in_swarm',
+  'unknown_peer',
+  'no_offer',
+  'too_many_offers',
+  'too_many_swarms',
+  'swarm_full',
+  'rate_limited',
+  'store_unavailable',
+  'bad_request',
+  'method_not_allowed',
+  'internal',
+] as const;
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
+
+export function isServerErrorCode(code: unknown): code is ServerErrorCode {
+  return typeof code === 'string' && (SERVER_ERROR_CODES as readonly string[]).includes(code);
+}
+
+// What the client itself concludes about a request: the connection went away before the reply
+// (disconnected), no reply came in time (timeout), or the reply was not one the request can get
+// (bad_reply: malformed, or of another type).
+export type ClientSignalingCode = 'disconnected' | 'timeout' | 'bad_reply';
+export type SignalingErrorCode = ServerErrorCode | ClientSignalingCode;
+
+// A signaling request or relay failed: the server refused it (its `error`), or the client gave up.
 export class SignalingError extends PeershareError {
-  constructor(code: string, message: string, options?: ErrorOptions) {
+  declare readonly code: SignalingErrorCode;
+
+  constructor(code: SignalingErrorCode, message: string, options?: ErrorOptions) {
     super(code, message, options);
     this.name = 'SignalingError';
+  }
+}
+
+// An HTTP API request failed (docs/protocol.md §3): the server's error code, or http_failed when
+// the answer carried none (a proxy's error page, a network failure).
+export type ApiErrorCode = ServerErrorCode | 'http_failed';
+
+export class ApiError extends PeershareError {
+  declare readonly code: ApiErrorCode;
+  readonly status: number | null; // null: no HTTP answer at all
+
+  constructor(code: ApiErrorCode, status: number | null, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'ApiError';
+    this.status = status;
   }
 }

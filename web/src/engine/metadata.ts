@@ -15,6 +15,7 @@ import {
   MIN_PIECE_SIZE,
 } from './constants';
 import { MetadataError } from './errors';
+import { shareId, type PieceIndex, type ShareId } from './ids';
 
 export interface FileEntry {
   readonly path: string;
@@ -330,13 +331,13 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 // The share id: lowercase hex SHA-256 of the metadata bytes.
-export async function resourceIdOf(bytes: Uint8Array): Promise<string> {
-  return toHex(await sha256(bytes));
+export async function resourceIdOf(bytes: Uint8Array): Promise<ShareId> {
+  return shareId(toHex(await sha256(bytes)));
 }
 
 // Checks that `bytes` hash to `id` (metadata_mismatch otherwise) and parses them. Oversized
 // metadata is refused before it is hashed.
-export async function verifyMetadata(bytes: Uint8Array, id: string): Promise<ShareMetadata> {
+export async function verifyMetadata(bytes: Uint8Array, id: ShareId): Promise<ShareMetadata> {
   if (bytes.length > MAX_METADATA_BYTES)
     throw new MetadataError('metadata_too_large', `metadata is larger than ${MAX_METADATA_BYTES} bytes`);
   const actual = await resourceIdOf(bytes);
@@ -345,7 +346,7 @@ export async function verifyMetadata(bytes: Uint8Array, id: string): Promise<Sha
 }
 
 // Whether `data` is piece `index` of the share (its length and its SHA-256).
-export async function verifyPiece(meta: ShareMetadata, index: number, data: Uint8Array): Promise<boolean> {
+export async function verifyPiece(meta: ShareMetadata, index: PieceIndex, data: Uint8Array): Promise<boolean> {
   if (data.length !== pieceLength(meta, index)) return false;
   const digest = await sha256(data);
   const expected = meta.pieceHashes[index]!;
@@ -360,13 +361,13 @@ function checkPiece(meta: ShareMetadata, index: number): void {
 }
 
 // Where piece `index` starts in the concatenation of all files.
-export function pieceOffset(meta: ShareMetadata, index: number): number {
+export function pieceOffset(meta: ShareMetadata, index: PieceIndex): number {
   checkPiece(meta, index);
   return index * meta.pieceSize;
 }
 
 // Bytes in piece `index`: pieceSize, except the last piece, which may be short.
-export function pieceLength(meta: ShareMetadata, index: number): number {
+export function pieceLength(meta: ShareMetadata, index: PieceIndex): number {
   checkPiece(meta, index);
   return Math.min(meta.pieceSize, meta.totalSize - index * meta.pieceSize);
 }

@@ -22,17 +22,19 @@
 import { Bitfield } from './bitfield';
 import { BLOCK_SIZE, IN_ORDER_FIRST_PIECES } from './constants';
 import { WireError } from './errors';
+import { knownPieceIndex, type PeerId, type PieceIndex } from './ids';
+import { invariant } from './invariant';
 import { pieceCountFor } from './metadata';
 
 export interface BlockRequest {
-  readonly piece: number;
+  readonly piece: PieceIndex;
   readonly offset: number;
   readonly length: number;
 }
 
 // Requests to cancel at one peer.
 export interface Cancellation {
-  readonly peer: string;
+  readonly peer: PeerId;
   readonly requests: BlockRequest[];
 }
 
@@ -69,8 +71,8 @@ export interface PickerOptions {
 
 // One peer's download of one piece.
 interface Copy {
-  readonly piece: number;
-  readonly peer: string;
+  readonly piece: PieceIndex;
+  readonly peer: PeerId;
   nextOffset: number; // first byte not yet requested
   readonly pending: Set<number>; // offsets of blocks requested and not yet received, in request order
   received: number; // bytes received
@@ -90,7 +92,7 @@ const FREE = 0; // missing and nobody is fetching it
 const BUSY = 1; // missing, in flight at one peer or more
 const HAD = 2; // verified and stored
 
-function blockKey(piece: number, offset: number): string {
+function blockKey(piece: PieceIndex, offset: number): string {
   return `${piece}:${offset}`;
 }
 
@@ -118,7 +120,7 @@ class RarityOrder {
   }
 
   // A missing piece's availability goes from `a` to a + 1: it becomes the first of bucket a + 1.
-  increment(piece: number, a: number): void {
+  increment(piece: PieceIndex, a: number): void {
     if (this.pos[piece] < 0) return;
     if (a + 2 === this.starts.length) this.starts.push(this.starts[a + 1]); // open an empty top bucket
     this.swap(piece, this.starts[a + 1] - 1);
@@ -126,14 +128,14 @@ class RarityOrder {
   }
 
   // From `a` to a - 1: it becomes the last of bucket a - 1.
-  decrement(piece: number, a: number): void {
+  decrement(piece: PieceIndex, a: number): void {
     if (this.pos[piece] < 0) return;
     this.swap(piece, this.starts[a]);
     this.starts[a] += 1;
   }
 
   // The piece (availability `a`) is had: it bubbles past the end of every higher bucket and out.
-  remove(piece: number, a: number): void {
+  remove(piece: PieceIndex, a: number): void {
     if (this.pos[piece] < 0) return;
     for (let b = a; b + 1 < this.starts.length; b++) {
       this.swap(piece, this.starts[b + 1] - 1);
@@ -144,21 +146,21 @@ class RarityOrder {
 
   // The first piece, rarest bucket first, that `eligible` accepts; each bucket is searched from a
   // random place (so equally rare pieces are picked at random), skipping the unavailable bucket 0.
-  pick(eligible: (piece: number) => boolean, rng: () => number): number {
+  pick(eligible: (piece: PieceIndex) => boolean, rng: () => number): PieceIndex | -1 {
     for (let a = 1; a + 1 < this.starts.length; a++) {
       const start = this.starts[a];
       const length = this.starts[a + 1] - start;
       if (length === 0) continue;
       const from = Math.min(Math.floor(rng() * length), length - 1);
       for (let k = 0; k < length; k++) {
-        const piece = this.order[start + ((from + k) % length)];
+        const piece = knownPieceIndex(this.order[start + ((from + k) % length)]);
         if (eligible(piece)) return piece;
       }
     }
     return -1;
   }
 
-  private swap(piece: number, index: number): void {
+  private swap(piece: PieceIndex, index: number): void {
     const other = this.order[index];
     const at = this.pos[piece];
     this.order[at] = other;
@@ -182,11 +184,11 @@ export class PiecePicker {
   private readonly rarity: RarityOrder;
   // FREE pieces that some connected peer has; endgame is when there are none.
   private open = 0;
-  private readonly peers = new Map<string, PeerState>();
-  private readonly inFlight = new Map<number, Map<string, Copy>>(); // piece -> copies by peer
+  private readonly peers = new Map<PeerId, PeerState>();
+  private readonly inFlight = new Map<PieceIndex, Map<PeerId, Copy>>(); // piece -> copies by peer
   // Peers that sent a piece that failed verification, and those pieces. Kept after removePeer:
   // the peer must never be given that piece again.
-  private readonly failed = new Map<string, Set<number>>();
+  private readonly failed = new Map<PeerId, Set<PieceIndex>>();
 
   constructor(options: PickerOptions) {
     const { pieceCount, pieceSize, totalSize, have } = options;
@@ -206,7 +208,7 @@ export class PiecePicker {
     this.now = options.now ?? (() => Date.now());
     this.have = have.clone();
     this.state = new Uint8Array(pieceCount);
-    for (let i = 0; i < pieceCount; i++) if (have.has(i)) this.state[i] = HAD;
+    for (let i = 0; i < pieceCount; i++) if (have.has(knownPieceIndex(i))) this.state[i] = HAD;
     this.available = new Uint32Array(pieceCount);
     this.rarity = new RarityOrder(pieceCount, (i) => this.state[i] !== HAD);
   }
@@ -215,7 +217,7 @@ export class PiecePicker {
 
   // A peer's handshake arrived with its bitfield (copied).
   // `blockSize` (default: the picker's) sizes the blocks requested from this peer.
-  addPeer(peer: string, bitfield: Bitfield, blockSize = this.blockSize): void {
+  addPeer(peer: PeerId, bitfield: Bitfield, blockSize = this.blockSize): void {
     if (this.peers.has(peer)) throw new Error(`peer ${peer} added twice`);
     if (bitfield.size !== this.pieceCount)
       throw new RangeError(`bitfield of ${bitfield.size} pieces, share has ${this.pieceCount}`);
@@ -229,33 +231,38 @@ export class PiecePicker {
       cancelled: new Map(),
     };
     this.peers.set(peer, state);
-    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.changeAvailability(i, 1);
+    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(knownPieceIndex(i))) this.changeAvailability(knownPieceIndex(i), 1);
+    invariant(() => this.availabilityMatches(), 'availability counts match the bitfields of the peers');
   }
 
   // A peer's `have`.
-  peerHas(peer: string, piece: number): void {
+  peerHas(peer: PeerId, piece: PieceIndex): void {
     const state = this.peers.get(peer);
     if (!state || state.bitfield.has(piece)) return;
     state.bitfield.set(piece);
     this.changeAvailability(piece, 1);
+    invariant(() => this.availabilityMatchesAt(piece), 'the availability of a piece counts the peers that have it');
   }
 
   // A peer disconnected (or was dropped): the pieces it was fetching go back to the others. Its
   // outstanding requests are forgotten; there is no one left to cancel them at.
-  removePeer(peer: string): void {
+  removePeer(peer: PeerId): void {
     const state = this.peers.get(peer);
     if (!state) return;
     for (const copy of [...state.copies.values()]) this.release(state, copy);
-    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(i)) this.changeAvailability(i, -1);
+    for (let i = 0; i < this.pieceCount; i++) if (state.bitfield.has(knownPieceIndex(i))) this.changeAvailability(knownPieceIndex(i), -1);
     this.peers.delete(peer);
+    invariant(() => this.availabilityMatches(), 'availability counts match the bitfields of the peers');
   }
 
   // Whether the peer has a piece we still need and may fetch from it (worth staying connected to).
-  interesting(peer: string): boolean {
+  interesting(peer: PeerId): boolean {
     const state = this.peers.get(peer);
     if (!state) return false;
-    for (let i = 0; i < this.pieceCount; i++)
+    for (let n = 0; n < this.pieceCount; n++) {
+      const i = knownPieceIndex(n);
       if (!this.have.has(i) && state.bitfield.has(i) && !this.failedAt(peer, i)) return true;
+    }
     return false;
   }
 
@@ -266,16 +273,22 @@ export class PiecePicker {
   // pieces already assigned to this peer; then new pieces it has that nobody is fetching (missing
   // pieces among the first `inOrderFirst` in index order, then the rarest, ties broken by rng);
   // then, in endgame, copies of pieces in flight at other peers (fewest copies first).
-  next(peer: string, windowBytes: number): BlockRequest[] {
+  next(peer: PeerId, windowBytes: number): BlockRequest[] {
     const state = this.peers.get(peer);
     const out: BlockRequest[] = [];
     if (!state) return out;
-    for (const copy of state.copies.values()) if (!this.fill(state, copy, windowBytes, out)) return out;
+    this.topUp(peer, state, windowBytes, out);
+    invariant(() => this.bytesMatch(state), 'the outstanding bytes of a peer are the sum of its outstanding requests');
+    return out;
+  }
+
+  private topUp(peer: PeerId, state: PeerState, windowBytes: number, out: BlockRequest[]): void {
+    for (const copy of state.copies.values()) if (!this.fill(state, copy, windowBytes, out)) return;
     for (;;) {
       let piece = this.pickFresh(peer, state);
-      if (piece < 0) piece = this.pickEndgame(peer, state);
-      if (piece < 0 || state.bytes + this.blockLength(state, piece, 0) > windowBytes) return out;
-      if (!this.fill(state, this.assign(peer, state, piece), windowBytes, out)) return out;
+      if (piece === -1) piece = this.pickEndgame(peer, state);
+      if (piece === -1 || state.bytes + this.blockLength(state, piece, 0) > windowBytes) return;
+      if (!this.fill(state, this.assign(peer, state, piece), windowBytes, out)) return;
     }
   }
 
@@ -288,7 +301,7 @@ export class PiecePicker {
 
   // A `data` message of `length` bytes. Throws WireError when the peer was never asked for this
   // block (or sent a different length): the caller drops the peer.
-  onBlock(peer: string, piece: number, offset: number, length: number): BlockResult {
+  onBlock(peer: PeerId, piece: PieceIndex, offset: number, length: number): BlockResult {
     const state = this.peers.get(peer);
     if (!state) return { accepted: false, pieceDone: false };
     const copy = state.copies.get(piece);
@@ -300,6 +313,7 @@ export class PiecePicker {
       copy.received += length;
       state.bytes -= length;
       state.since = state.bytes > 0 ? this.now() : null;
+      invariant(() => this.bytesMatch(state), 'the outstanding bytes of a peer are the sum of its outstanding requests');
       return { accepted: true, pieceDone: copy.received === this.pieceLength(piece) };
     }
     const key = blockKey(piece, offset);
@@ -314,7 +328,7 @@ export class PiecePicker {
   // piece is released for other peers and this peer is treated as not having it (until it sends
   // `have` for it). Returns the peer's other requests of that piece, which the caller cancels. A
   // reject of a request that is not outstanding (already cancelled) is ignored.
-  requestRejected(peer: string, req: BlockRequest): BlockRequest[] {
+  requestRejected(peer: PeerId, req: BlockRequest): BlockRequest[] {
     const state = this.peers.get(peer);
     if (!state) return [];
     const copy = state.copies.get(req.piece);
@@ -327,13 +341,15 @@ export class PiecePicker {
     const cancels = this.release(state, copy);
     state.bitfield.clear(req.piece);
     this.changeAvailability(req.piece, -1);
+    invariant(() => this.bytesMatch(state), 'the outstanding bytes of a peer are the sum of its outstanding requests');
+    invariant(() => this.availabilityMatchesAt(req.piece), 'the availability of a piece counts the peers that have it');
     return cancels;
   }
 
   // A copy of `piece` verified and was stored. Marks it had and returns the requests of the other
   // copies still in flight (endgame duplicates), which the caller cancels; the caller also drops
   // every other partial copy of the piece.
-  pieceVerified(piece: number): Cancellation[] {
+  pieceVerified(piece: PieceIndex): Cancellation[] {
     if (this.have.has(piece)) return [];
     this.have.set(piece);
     this.setState(piece, HAD);
@@ -342,13 +358,14 @@ export class PiecePicker {
       const requests = this.release(this.peers.get(copy.peer)!, copy);
       if (requests.length > 0) out.push({ peer: copy.peer, requests });
     }
+    invariant(() => !this.inFlight.has(piece), 'a verified piece is not also in flight');
     return out;
   }
 
   // The peer's copy of `piece` failed verification: the piece goes back to the other peers, and
   // this peer is never given it again. Returns requests of that copy still outstanding, to cancel
   // (none when the copy was complete).
-  pieceFailed(piece: number, peer: string): BlockRequest[] {
+  pieceFailed(piece: PieceIndex, peer: PeerId): BlockRequest[] {
     this.checkPiece(piece);
     let pieces = this.failed.get(peer);
     if (!pieces) this.failed.set(peer, (pieces = new Set()));
@@ -359,7 +376,7 @@ export class PiecePicker {
   // Drops the peer's copy of `piece` without blaming the peer (say, our storage failed to keep
   // it): the piece is free again, for this peer too. Returns that copy's outstanding requests, to
   // cancel.
-  abandonPiece(piece: number, peer: string): BlockRequest[] {
+  abandonPiece(piece: PieceIndex, peer: PeerId): BlockRequest[] {
     this.checkPiece(piece);
     const state = this.peers.get(peer);
     const copy = state?.copies.get(piece);
@@ -370,11 +387,11 @@ export class PiecePicker {
 
   // The peer's requested-not-received blocks, and since when it has been waiting (stall detection).
   // Bytes requested from the peer and not yet received (cheap: no list is built).
-  outstandingBytes(peer: string): number {
+  outstandingBytes(peer: PeerId): number {
     return this.peers.get(peer)?.bytes ?? 0;
   }
 
-  outstanding(peer: string): Outstanding {
+  outstanding(peer: PeerId): Outstanding {
     const state = this.peers.get(peer);
     if (!state) return { requests: [], bytes: 0, since: null };
     const requests: BlockRequest[] = [];
@@ -384,12 +401,12 @@ export class PiecePicker {
   }
 
   // Connected peers that have the piece.
-  availability(piece: number): number {
+  availability(piece: PieceIndex): number {
     this.checkPiece(piece);
     return this.available[piece];
   }
 
-  has(piece: number): boolean {
+  has(piece: PieceIndex): boolean {
     return this.have.has(piece);
   }
 
@@ -403,42 +420,42 @@ export class PiecePicker {
 
   // --- internals ---
 
-  private checkPiece(piece: number): void {
+  private checkPiece(piece: PieceIndex): void {
     if (!Number.isInteger(piece) || piece < 0 || piece >= this.pieceCount)
       throw new RangeError(`piece ${piece} outside a share of ${this.pieceCount} pieces`);
   }
 
-  private pieceLength(piece: number): number {
+  private pieceLength(piece: PieceIndex): number {
     return Math.min(this.pieceSize, this.totalSize - piece * this.pieceSize);
   }
 
-  private blockLength(state: PeerState, piece: number, offset: number): number {
+  private blockLength(state: PeerState, piece: PieceIndex, offset: number): number {
     return Math.min(state.blockSize, this.pieceLength(piece) - offset);
   }
 
-  private request(state: PeerState, piece: number, offset: number): BlockRequest {
+  private request(state: PeerState, piece: PieceIndex, offset: number): BlockRequest {
     return { piece, offset, length: this.blockLength(state, piece, offset) };
   }
 
-  private failedAt(peer: string, piece: number): boolean {
+  private failedAt(peer: PeerId, piece: PieceIndex): boolean {
     return this.failed.get(peer)?.has(piece) ?? false;
   }
 
   // A FREE piece this peer has and may fetch, or -1: the first `inOrderFirst` pieces in index
   // order, then the rarest.
-  private pickFresh(peer: string, state: PeerState): number {
+  private pickFresh(peer: PeerId, state: PeerState): PieceIndex | -1 {
     const failed = this.failed.get(peer);
-    const eligible = (i: number) => this.state[i] === FREE && state.bitfield.has(i) && !failed?.has(i);
-    for (let i = 0; i < this.inOrderFirst; i++) if (eligible(i)) return i;
+    const eligible = (i: PieceIndex) => this.state[i] === FREE && state.bitfield.has(i) && !failed?.has(i);
+    for (let i = 0; i < this.inOrderFirst; i++) if (eligible(knownPieceIndex(i))) return knownPieceIndex(i);
     return this.rarity.pick(eligible, this.rng);
   }
 
   // In endgame: a piece in flight at other peers that this peer has, may fetch and is not already
   // fetching, with the fewest copies in flight (then the lowest index), or -1. Pieces with a copy
   // complete and awaiting verification are skipped: that copy will most likely win.
-  private pickEndgame(peer: string, state: PeerState): number {
+  private pickEndgame(peer: PeerId, state: PeerState): PieceIndex | -1 {
     if (!this.endgame()) return -1;
-    let best = -1;
+    let best: PieceIndex | -1 = -1;
     let bestCopies = Infinity;
     for (const [piece, copies] of this.inFlight) {
       if (state.copies.has(piece) || !state.bitfield.has(piece) || this.failedAt(peer, piece)) continue;
@@ -452,7 +469,8 @@ export class PiecePicker {
     return best;
   }
 
-  private assign(peer: string, state: PeerState, piece: number): Copy {
+  private assign(peer: PeerId, state: PeerState, piece: PieceIndex): Copy {
+    invariant(() => this.state[piece] !== HAD && !this.have.has(piece), 'a verified piece is never assigned again');
     const copy: Copy = { piece, peer, nextOffset: 0, pending: new Set(), received: 0 };
     state.copies.set(piece, copy);
     let copies = this.inFlight.get(piece);
@@ -502,14 +520,14 @@ export class PiecePicker {
 
   // Every change of a piece's state or availability goes through these two, keeping `open` and
   // the rarity order exact.
-  private setState(piece: number, to: number): void {
+  private setState(piece: PieceIndex, to: number): void {
     const before = this.isOpen(piece);
     if (to === HAD) this.rarity.remove(piece, this.available[piece]);
     this.state[piece] = to;
     this.open += Number(this.isOpen(piece)) - Number(before);
   }
 
-  private changeAvailability(piece: number, delta: 1 | -1): void {
+  private changeAvailability(piece: PieceIndex, delta: 1 | -1): void {
     const before = this.isOpen(piece);
     if (delta > 0) this.rarity.increment(piece, this.available[piece]);
     else this.rarity.decrement(piece, this.available[piece]);
@@ -517,7 +535,33 @@ export class PiecePicker {
     this.open += Number(this.isOpen(piece)) - Number(before);
   }
 
-  private isOpen(piece: number): boolean {
+  private isOpen(piece: PieceIndex): boolean {
     return this.state[piece] === FREE && this.available[piece] > 0;
+  }
+
+  // --- invariants (tests and development builds only; see invariant.ts) ---
+
+  // O(requests outstanding at one peer): at most a window of blocks.
+  private bytesMatch(state: PeerState): boolean {
+    let sum = 0;
+    for (const copy of state.copies.values()) for (const offset of copy.pending) sum += this.blockLength(state, copy.piece, offset);
+    return sum === state.bytes && (state.bytes === 0) === (state.since === null);
+  }
+
+  // O(peers).
+  private availabilityMatchesAt(piece: PieceIndex): boolean {
+    let n = 0;
+    for (const state of this.peers.values()) if (state.bitfield.has(piece)) n++;
+    return n === this.available[piece];
+  }
+
+  // O(pieces x peers): only where the caller already spent O(pieces) (a peer came or went).
+  private availabilityMatches(): boolean {
+    let open = 0;
+    for (let i = 0; i < this.pieceCount; i++) {
+      if (!this.availabilityMatchesAt(knownPieceIndex(i))) return false;
+      if (this.isOpen(knownPieceIndex(i))) open++;
+    }
+    return open === this.open;
   }
 }

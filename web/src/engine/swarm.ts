@@ -17,6 +17,8 @@ import {
 } from './constants';
 import { Emitter } from './emitter';
 import { WireError } from './errors';
+import { type PeerId, type PieceIndex, type ShareId } from './ids';
+import { invariant } from './invariant';
 import { pieceLength, pieceOffset, sha256, type ShareMetadata } from './metadata';
 import { PiecePicker, type BlockRequest } from './picker';
 import { decode, encode, encodeData, type WireMessage } from './wire';
@@ -40,7 +42,7 @@ export interface PieceSink {
 }
 
 export interface SwarmOptions {
-  resource: string; // hex id
+  resource: ShareId;
   meta: ShareMetadata;
   have: Bitfield;
   source: PieceSource;
@@ -55,31 +57,31 @@ export interface SwarmOptions {
 }
 
 export interface PeerStats {
-  peer: string;
+  peer: PeerId;
   downloaded: number;
   uploaded: number;
   complete: boolean;
 }
 
 export interface SwarmEvents {
-  piece: { piece: number; from: string };
+  piece: { piece: PieceIndex; from: PeerId };
   complete: void;
   // A peer was disconnected by the swarm (protocol violation, corrupt piece, stall, nothing to do).
-  dropped: { peer: string; reason: string };
+  dropped: { peer: PeerId; reason: string };
   // A peer's channel was removed from the swarm for any reason.
-  removed: { peer: string };
+  removed: { peer: PeerId };
   error: Error;
 }
 
 interface PeerState {
-  id: string;
+  id: PeerId;
   channel: WireChannel;
   remote: Bitfield | null; // null until its handshake arrived
   // Uploads: requests we accepted from this peer, in order.
   queue: BlockRequest[];
   pumping: boolean;
   // Downloads: one buffer per piece being fetched from this peer.
-  buffers: Map<number, Uint8Array>;
+  buffers: Map<PieceIndex, Uint8Array>;
   downloaded: number;
   uploaded: number;
   // Upload cap: token bucket in bytes.
@@ -95,15 +97,15 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export class Swarm extends Emitter<SwarmEvents> {
-  readonly resource: string;
+  readonly resource: ShareId;
   readonly meta: ShareMetadata;
   readonly have: Bitfield;
   private readonly picker: PiecePicker;
-  private readonly peers = new Map<string, PeerState>();
-  private readonly cache = new Map<number, Uint8Array>(); // piece -> bytes, insertion order = age
+  private readonly peers = new Map<PeerId, PeerState>();
+  private readonly cache = new Map<PieceIndex, Uint8Array>(); // piece -> bytes, insertion order = age
   private cacheBytes = 0;
-  private readonly reads = new Map<number, Promise<Uint8Array>>();
-  private readonly writing = new Set<number>(); // verified pieces being written
+  private readonly reads = new Map<PieceIndex, Promise<Uint8Array>>();
+  private readonly writing = new Set<PieceIndex>(); // verified pieces being written
   // Resume-state saves: one at a time; pieces verified during a save are saved together after it,
   // so the disk sees one flush per batch of pieces, not one per piece.
   private haveSaving: Promise<void> | null = null;
@@ -143,7 +145,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     return this.peers.size;
   }
 
-  peerIds(): string[] {
+  peerIds(): PeerId[] {
     return [...this.peers.keys()];
   }
 
@@ -164,7 +166,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   // A peer on a new channel replaces the one it had (the peer reconnected before the old channel
   // was seen to close): the old channel's in-flight pieces go back to the picker.
-  addPeer(id: string, channel: WireChannel): void {
+  addPeer(id: PeerId, channel: WireChannel): void {
     if (this.destroyed) return;
     const old = this.peers.get(id);
     if (old) {
@@ -191,7 +193,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   // Removes a peer whose channel closed (or that we drop); its pieces go to others. With `channel`,
   // only when that is still the peer's channel (a replaced channel closing later changes nothing).
-  removePeer(id: string, channel?: WireChannel): void {
+  removePeer(id: PeerId, channel?: WireChannel): void {
     const p = this.peers.get(id);
     if (!p || (channel && p.channel !== channel)) return;
     this.peers.delete(id);
@@ -204,7 +206,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   }
 
   // A message from peer `id`; with `channel`, only if it came over the peer's current channel.
-  receive(id: string, message: ArrayBuffer, channel?: WireChannel): void {
+  receive(id: PeerId, message: ArrayBuffer, channel?: WireChannel): void {
     const p = this.peers.get(id);
     if (!p || (channel && p.channel !== channel)) return;
     let m: WireMessage;
@@ -229,6 +231,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       this.removePeer(p.id);
     }
     this.cache.clear();
+    this.cacheBytes = 0;
   }
 
   private handle(p: PeerState, m: WireMessage): void {
@@ -308,7 +311,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const r of requests) p.channel.send(encode({ type: 'request', ...r }));
   }
 
-  private async verify(from: string, piece: number, data: Uint8Array): Promise<void> {
+  private async verify(from: PeerId, piece: PieceIndex, data: Uint8Array): Promise<void> {
     const digest = await (this.options.digest ?? sha256)(data);
     // In endgame two copies may verify at once: the first one is written, the other dropped.
     if (this.destroyed || this.have.has(piece) || this.writing.has(piece)) return;
@@ -423,7 +426,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     return false;
   }
 
-  private readPiece(piece: number): Promise<Uint8Array> {
+  private readPiece(piece: PieceIndex): Promise<Uint8Array> {
     const cached = this.cache.get(piece);
     if (cached) {
       this.cache.delete(piece); // refresh its age
@@ -441,6 +444,8 @@ export class Swarm extends Emitter<SwarmEvents> {
           this.cache.delete(k);
           this.cacheBytes -= v.length;
         }
+        // O(cached pieces), at most UPLOAD_CACHE_BYTES / piece size + 1, once per disk read.
+        invariant(() => this.cacheBytesMatch(), 'the upload cache counts the bytes of the pieces it holds');
         return data;
       });
       pending.catch(() => this.reads.delete(piece));
@@ -467,5 +472,11 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   private now(): number {
     return (this.options.now ?? Date.now)();
+  }
+
+  private cacheBytesMatch(): boolean {
+    let bytes = 0;
+    for (const v of this.cache.values()) bytes += v.length;
+    return bytes === this.cacheBytes && (bytes <= UPLOAD_CACHE_BYTES || this.cache.size === 1);
   }
 }

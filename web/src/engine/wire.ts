@@ -6,6 +6,7 @@
 import { Bitfield } from './bitfield';
 import { BLOCK_SIZE, HASH_BYTES, WIRE_VERSION } from './constants';
 import { WireError } from './errors';
+import { knownPieceIndex, shareId, type PieceIndex, type ShareId } from './ids';
 import { fromHex, toHex } from './metadata';
 
 export const MessageType = {
@@ -19,22 +20,22 @@ export const MessageType = {
 
 export interface HandshakeMessage {
   readonly type: 'handshake';
-  readonly resource: string; // share id, 64 lowercase hex digits
+  readonly resource: ShareId;
   readonly bitfield: Bitfield; // its size is the piece count
 }
 export interface HaveMessage {
   readonly type: 'have';
-  readonly piece: number;
+  readonly piece: PieceIndex;
 }
 export interface BlockMessage<T extends 'request' | 'cancel' | 'reject'> {
   readonly type: T;
-  readonly piece: number;
+  readonly piece: PieceIndex;
   readonly offset: number;
   readonly length: number;
 }
 export interface DataMessage {
   readonly type: 'data';
-  readonly piece: number;
+  readonly piece: PieceIndex;
   readonly offset: number;
   readonly data: Uint8Array; // from decode: a view into the received buffer
 }
@@ -48,7 +49,7 @@ export type WireMessage = HandshakeMessage | HaveMessage | RequestMessage | Data
 // piece's length (then a block must also lie inside its piece).
 export interface WireLimits {
   readonly pieceCount: number;
-  readonly pieceLength?: (piece: number) => number;
+  readonly pieceLength?: (piece: PieceIndex) => number;
 }
 
 const HANDSHAKE_HEADER = 1 + 1 + HASH_BYTES + 4; // type, version, resource id, piece count
@@ -96,7 +97,7 @@ export function encode(msg: WireMessage): ArrayBuffer {
 }
 
 // A `data` message with the block copied once, straight into the message buffer.
-export function encodeData(piece: number, offset: number, bytes: Uint8Array): ArrayBuffer {
+export function encodeData(piece: PieceIndex, offset: number, bytes: Uint8Array): ArrayBuffer {
   if (bytes.length < 1 || bytes.length > BLOCK_SIZE)
     throw new RangeError(`block length ${bytes.length} outside 1..${BLOCK_SIZE}`);
   const out = new Uint8Array(DATA_HEADER + bytes.length);
@@ -113,9 +114,8 @@ function u32(n: number): number {
   return n;
 }
 
-function resourceBytes(hex: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new RangeError('resource id is not 64 lowercase hex digits');
-  return fromHex(hex);
+function resourceBytes(id: ShareId): Uint8Array {
+  return fromHex(shareId(id)); // checked again: the brand can be cast away
 }
 
 // --- decoding ---
@@ -138,7 +138,7 @@ export function decode(buf: ArrayBuffer, limits: WireLimits): WireMessage {
       const have = bytes.length - HANDSHAKE_HEADER;
       const need = Bitfield.byteLength(count);
       if (have !== need) throw new WireError(`handshake bitfield is ${have} bytes, ${count} pieces need ${need}`);
-      const resource = toHex(bytes.subarray(2, 2 + HASH_BYTES));
+      const resource = shareId(toHex(bytes.subarray(2, 2 + HASH_BYTES)));
       const bitfield = Bitfield.fromBytes(count, bytes.subarray(HANDSHAKE_HEADER));
       return { type: 'handshake', resource, bitfield };
     }
@@ -179,13 +179,13 @@ function expectAtLeast(actual: number, expected: number, name: string): void {
   if (actual < expected) throw new WireError(`truncated ${name}: ${actual} of at least ${expected} bytes`);
 }
 
-function piece(view: DataView, limits: WireLimits): number {
+function piece(view: DataView, limits: WireLimits): PieceIndex {
   const p = view.getUint32(1);
   if (p >= limits.pieceCount) throw new WireError(`piece ${p} outside a share of ${limits.pieceCount} pieces`);
-  return p;
+  return knownPieceIndex(p);
 }
 
-function checkBlock(piece: number, offset: number, length: number, limits: WireLimits): void {
+function checkBlock(piece: PieceIndex, offset: number, length: number, limits: WireLimits): void {
   if (length < 1 || length > BLOCK_SIZE) throw new WireError(`block length ${length} outside 1..${BLOCK_SIZE}`);
   if (limits.pieceLength !== undefined && offset + length > limits.pieceLength(piece))
     throw new WireError(`block ${offset}+${length} outside piece ${piece}`);

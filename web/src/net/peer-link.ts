@@ -4,19 +4,19 @@
 import type { WireChannel } from '../engine/channel';
 import { LOW_WATER } from '../engine/constants';
 import { Emitter } from '../engine/emitter';
+import type { PeerId, ShareId } from '../engine/ids';
+import type { IceServer, IceTransportPolicy, SignalKind } from './messages';
 
 export const DATA_CHANNEL_LABEL = 'peershare/1';
 // A connection that does not open within this is given up (ICE found no path).
 export const CONNECT_TIMEOUT_MS = 20_000;
 
-export type SignalKind = 'offer' | 'answer' | 'candidate';
-
 export interface PeerLinkOptions {
-  resource: string;
-  remote: string; // the remote peer id, as the server knows it
+  resource: ShareId;
+  remote: PeerId; // as the server knows it
   initiator: boolean;
-  iceServers: RTCIceServer[];
-  iceTransportPolicy?: RTCIceTransportPolicy;
+  iceServers: readonly IceServer[];
+  iceTransportPolicy?: IceTransportPolicy;
   // The id of the link, which every signal it sends carries: the initiator makes one up, the
   // answering side takes the offer's.
   linkId?: string;
@@ -38,8 +38,8 @@ function newLinkId(): string {
 }
 
 export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
-  readonly resource: string;
-  readonly remote: string;
+  readonly resource: ShareId;
+  readonly remote: PeerId;
   readonly initiator: boolean;
   readonly linkId: string;
   private readonly pc: RTCPeerConnection;
@@ -58,7 +58,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
     this.initiator = options.initiator;
     this.linkId = options.linkId ?? newLinkId();
     this.pc = new RTCPeerConnection({
-      iceServers: options.iceServers,
+      iceServers: options.iceServers.map((server) => ({ ...server, urls: typeof server.urls === 'string' ? server.urls : [...server.urls] })),
       iceTransportPolicy: options.iceTransportPolicy ?? 'all',
     });
     this.pc.addEventListener('icecandidate', (e) => {

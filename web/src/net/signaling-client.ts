@@ -1,8 +1,33 @@
 // The signaling connection to the peershare server (docs/protocol.md §2): one WebSocket that
-// reconnects with backoff, correlates requests with replies by id, and reports server pushes.
-// Each reconnect gets a new peer id from `welcome`; the owner re-announces what it holds.
-import { Emitter } from '../engine/emitter';
+// reconnects with backoff, sends typed requests and resolves them with their typed replies, sends
+// every signal with an id so that a refused relay is known, and reports the server's pushes. What
+// arrives is read by the one decoder of net/messages.ts; a message it refuses is logged once per
+// kind and otherwise ignored. Each reconnect gets a new peer id from `welcome`; the owner
+// re-announces what it holds.
+import { Emitter, type Listener } from '../engine/emitter';
 import { SignalingError } from '../engine/errors';
+import type { PeerId } from '../engine/ids';
+import {
+  decodeServerMessage,
+  encodeClientMessage,
+  REPLY_TYPE,
+  type ClientMessage,
+  type ErrorMessage,
+  type IceServer,
+  type IceServersMessage,
+  type IceTransportPolicy,
+  type MessageDecodeError,
+  type MessageId,
+  type PeerJoinedMessage,
+  type PeerLeftMessage,
+  type Requests,
+  type RequestType,
+  type ServerMessage,
+  type SignalMessage,
+  type SignalPush,
+  type WelcomeMessage,
+} from './messages';
+import { Outstanding, type Settlement } from './outstanding';
 
 // Backoff after a lost connection: doubles from the first delay up to the cap, with jitter so that
 // many clients of a restarted server do not reconnect in lockstep.
@@ -10,72 +35,60 @@ export const RECONNECT_FIRST_DELAY_MS = 500;
 export const RECONNECT_MAX_DELAY_MS = 15_000;
 // A request the server does not answer within this is failed (the connection is probably dead).
 export const REQUEST_TIMEOUT_MS = 15_000;
-
-export interface Welcome {
-  type: 'welcome';
-  protocol: number;
-  peer: string;
-  ice_servers: RTCIceServer[];
-  ice_transport_policy?: RTCIceTransportPolicy;
-  ice_expires?: number; // Unix seconds when TURN credentials in ice_servers expire
-  limits: Record<string, number>;
-}
-
-interface IceServers {
-  ice_servers: RTCIceServer[];
-  ice_transport_policy?: RTCIceTransportPolicy;
-  ice_expires?: number;
-}
-
 // TURN credentials are renewed when this share of their lifetime has passed.
 export const ICE_RENEW_FRACTION = 0.8;
-export interface PeerEntry {
-  peer: string;
-  complete: boolean;
-}
-export interface LookupResult {
-  type: 'lookup_result';
-  resource: string;
-  metadata?: string;
-  metadata_size: number;
-  peer_count: number;
-  peers: PeerEntry[];
-}
-export interface SignalMessage {
-  type: 'signal';
-  resource: string;
-  from: string;
-  kind: 'offer' | 'answer' | 'candidate';
-  data: unknown;
-}
-export interface PeerJoined {
-  type: 'peer_joined';
-  resource: string;
-  peer: string;
-  complete: boolean;
-}
-export interface PeerLeft {
-  type: 'peer_left';
-  resource: string;
-  peer: string;
+
+// The delay before reconnect attempt `attempt` (0 for the first): uniformly random in
+// [base / 2, base], base = min(cap, first delay * 2^attempt). `random` is in [0, 1).
+export function reconnectDelay(attempt: number, random: number): number {
+  const base = Math.min(RECONNECT_MAX_DELAY_MS, RECONNECT_FIRST_DELAY_MS * 2 ** attempt);
+  return base / 2 + random * (base / 2);
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
+// A request as the caller writes it: the client adds the id.
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+export type RequestMessage = WithoutId<Requests[RequestType]['request']>;
+export type ReplyTo<M extends RequestMessage> = Requests[M['type']]['reply'];
+export type SignalRequest = Omit<SignalMessage, 'type' | 'id'>;
+
+// What became of a signal: relayed (the server answered a later message and refused none of this
+// one), refused (its error, with the server's code), or unknown (not sent while disconnected, lost
+// with the connection, or no longer tracked).
+export type SignalOutcome =
+  | { readonly status: 'relayed' }
+  | { readonly status: 'refused'; readonly error: SignalingError }
+  | { readonly status: 'unknown' };
+
 export interface SignalingEvents {
-  welcome: Welcome;
-  signal: SignalMessage;
-  peer_joined: PeerJoined;
-  peer_left: PeerLeft;
+  welcome: WelcomeMessage;
+  signal: SignalPush;
+  peer_joined: PeerJoinedMessage;
+  peer_left: PeerLeftMessage;
   state: ConnectionState;
-  // A server error that answered no request of ours (for example a refused relay).
+  // An error that answers no message of ours (one that carries no id: the server could not read
+  // the message, or dropped it unread, as when rate limited).
   error: SignalingError;
 }
 
-interface Pending {
-  resolve: (message: Record<string, unknown>) => void;
-  reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+// What the rest of the client needs of the connection (tests give it a fake).
+export interface SignalingPort {
+  readonly state: ConnectionState;
+  readonly peerId: PeerId | null;
+  readonly iceServers: readonly IceServer[];
+  readonly iceTransportPolicy: IceTransportPolicy;
+  // Resolves with the reply; rejects with a SignalingError: the server's code, or disconnected,
+  // timeout, bad_reply.
+  request<M extends RequestMessage>(message: M): Promise<ReplyTo<M>>;
+  signal(message: SignalRequest): Promise<SignalOutcome>;
+}
+
+export interface Signaling extends SignalingPort {
+  on<K extends keyof SignalingEvents>(type: K, listener: Listener<SignalingEvents[K]>): () => void;
+  start(): void;
+  stop(): void;
+  reconnectNow(): void;
 }
 
 export interface SignalingOptions {
@@ -83,15 +96,19 @@ export interface SignalingOptions {
   createSocket?: (url: string) => WebSocket;
 }
 
-export class SignalingClient extends Emitter<SignalingEvents> {
+export class SignalingClient extends Emitter<SignalingEvents> implements Signaling {
   private socket: WebSocket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private nextId: MessageId = 1;
+  private readonly outstanding = new Outstanding();
+  // Errors without an id so far: a request passed over after one of them was dropped for its reason.
+  private idless: { count: number; last: ErrorMessage | null } = { count: 0, last: null };
+  // Kinds of undecodable messages already logged (each is logged once).
+  private readonly malformedSeen = new Set<string>();
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
-  private welcome: Welcome | null = null;
-  private ice: IceServers | null = null;
+  private welcome: WelcomeMessage | null = null;
+  private ice: { servers: readonly IceServer[]; policy: IceTransportPolicy } | null = null;
   private iceTimer: ReturnType<typeof setTimeout> | null = null;
   private currentState: ConnectionState = 'closed';
 
@@ -99,14 +116,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     super();
   }
 
-  get peerId(): string | null {
+  get peerId(): PeerId | null {
     return this.welcome?.peer ?? null;
   }
-  get iceServers(): RTCIceServer[] {
-    return this.ice?.ice_servers ?? [];
+  get iceServers(): readonly IceServer[] {
+    return this.ice?.servers ?? [];
   }
-  get iceTransportPolicy(): RTCIceTransportPolicy {
-    return this.ice?.ice_transport_policy ?? 'all';
+  get iceTransportPolicy(): IceTransportPolicy {
+    return this.ice?.policy ?? 'all';
   }
   get state(): ConnectionState {
     return this.currentState;
@@ -122,9 +139,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    if (this.iceTimer) clearTimeout(this.iceTimer);
+    this.iceTimer = null;
     this.socket?.close(1000);
     this.socket = null;
-    this.failPending(new SignalingError('disconnected', 'the signaling connection was closed'));
+    this.welcome = null;
+    this.outstanding.lose();
     this.setState('closed');
   }
 
@@ -138,29 +158,63 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.connect();
   }
 
-  // Sends a message and resolves with the server's reply to it; rejects with a SignalingError
-  // carrying the server's error code.
-  request<T = Record<string, unknown>>(message: Record<string, unknown>): Promise<T> {
-    const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN || !this.welcome)
-      return Promise.reject(new SignalingError('disconnected', 'not connected to the server'));
+  request<M extends RequestMessage>(message: M): Promise<ReplyTo<M>> {
+    const socket = this.openSocket();
+    if (!socket) return Promise.reject(new SignalingError('disconnected', 'not connected to the server'));
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    const idlessBefore = this.idless.count;
+    const expected = REPLY_TYPE[message.type];
+    return new Promise<ReplyTo<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new SignalingError('timeout', 'the server did not answer in time'));
+        this.outstanding.remove(id);
+        // The server answers every request it reads: one left unanswered after an error without
+        // an id (rate limited) was most likely the message that error refused.
+        if (this.idless.count > idlessBefore && this.idless.last) reject(new SignalingError(this.idless.last.code, this.idless.last.message));
+        else reject(new SignalingError('timeout', 'the server did not answer in time'));
       }, REQUEST_TIMEOUT_MS);
-      this.pending.set(id, { resolve: resolve as (m: Record<string, unknown>) => void, reject, timer });
-      socket.send(JSON.stringify({ ...message, id }));
+      this.outstanding.add(id, {
+        kind: 'request',
+        settle: (s: Settlement) => {
+          clearTimeout(timer);
+          if (s.kind === 'answered' && s.message.type === 'error') reject(new SignalingError(s.message.code, s.message.message));
+          else if (s.kind === 'answered' && s.message.type === expected) resolve(s.message as ReplyTo<M>);
+          else if (s.kind === 'answered') reject(new SignalingError('bad_reply', `a ${message.type} was answered with ${s.message.type}`));
+          else if (s.kind === 'passed' && this.idless.count > idlessBefore && this.idless.last)
+            reject(new SignalingError(this.idless.last.code, this.idless.last.message));
+          else if (s.kind === 'passed') reject(new SignalingError('bad_reply', `the server answered later messages, not this ${message.type}`));
+          else if (s.kind === 'lost') reject(new SignalingError('disconnected', 'the connection to the server was lost'));
+          else reject(new SignalingError('bad_reply', `the reply to a ${message.type} could not be read`));
+        },
+      });
+      this.write(socket, { ...message, id } as ClientMessage);
     });
   }
 
-  // Sends a message that gets no reply on success (a relayed signal); errors arrive as 'error'.
-  send(message: Record<string, unknown>): boolean {
+  signal(message: SignalRequest): Promise<SignalOutcome> {
+    const socket = this.openSocket();
+    if (!socket) return Promise.resolve({ status: 'unknown' });
+    const id = this.nextId++;
+    return new Promise<SignalOutcome>((resolve) => {
+      this.outstanding.add(id, {
+        kind: 'signal',
+        settle: (s: Settlement) => {
+          if (s.kind === 'answered' && s.message.type === 'error')
+            resolve({ status: 'refused', error: new SignalingError(s.message.code, s.message.message) });
+          else if (s.kind === 'passed' || s.kind === 'answered') resolve({ status: 'relayed' });
+          else resolve({ status: 'unknown' });
+        },
+      });
+      this.write(socket, { type: 'signal', ...message, id });
+    });
+  }
+
+  private openSocket(): WebSocket | null {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(JSON.stringify(message));
-    return true;
+    return socket && socket.readyState === WebSocket.OPEN && this.welcome ? socket : null;
+  }
+
+  private write(socket: WebSocket, message: ClientMessage): void {
+    socket.send(encodeClientMessage(message));
   }
 
   private connect(): void {
@@ -182,7 +236,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       if (socket !== this.socket) return;
       this.socket = null;
       this.welcome = null;
-      this.failPending(new SignalingError('disconnected', 'the connection to the server was lost'));
+      this.outstanding.lose();
       this.setState('closed');
       this.scheduleReconnect();
     });
@@ -190,8 +244,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
-    const base = Math.min(RECONNECT_MAX_DELAY_MS, RECONNECT_FIRST_DELAY_MS * 2 ** this.attempt);
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = reconnectDelay(this.attempt, Math.random());
     this.attempt += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
@@ -200,67 +253,62 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   private onMessage(text: string): void {
-    let message: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
-      message = parsed as Record<string, unknown>;
-    } catch {
+    const decoded = decodeServerMessage(text);
+    if (!decoded.ok) {
+      this.reportMalformed(decoded.error);
+      if (decoded.error.id !== null) this.outstanding.answered(decoded.error.id, null);
       return;
     }
-    const id = typeof message.id === 'number' ? message.id : null;
-    if (id !== null && this.pending.has(id)) {
-      const p = this.pending.get(id)!;
-      this.pending.delete(id);
-      clearTimeout(p.timer);
-      if (message.type === 'error') p.reject(new SignalingError(String(message.code), String(message.message ?? '')));
-      else p.resolve(message);
+    const message: ServerMessage = decoded.message;
+    if ('id' in message && message.id !== undefined) {
+      this.outstanding.answered(message.id, message);
       return;
     }
     switch (message.type) {
       case 'welcome':
-        this.welcome = message as unknown as Welcome;
-        this.setIce(this.welcome);
+        this.welcome = message;
+        this.setIce(message);
         this.attempt = 0;
+        this.idless = { count: 0, last: null };
         this.setState('open');
-        this.emit('welcome', this.welcome);
-        break;
+        this.emit('welcome', message);
+        return;
       case 'signal':
-        this.emit('signal', message as unknown as SignalMessage);
-        break;
+        this.emit('signal', message);
+        return;
       case 'peer_joined':
-        this.emit('peer_joined', message as unknown as PeerJoined);
-        break;
+        this.emit('peer_joined', message);
+        return;
       case 'peer_left':
-        this.emit('peer_left', message as unknown as PeerLeft);
-        break;
+        this.emit('peer_left', message);
+        return;
       case 'error':
-        this.emit('error', new SignalingError(String(message.code), String(message.message ?? '')));
-        break;
+        this.idless = { count: this.idless.count + 1, last: message };
+        this.emit('error', new SignalingError(message.code, message.message));
+        return;
     }
   }
 
+  private reportMalformed(error: MessageDecodeError): void {
+    const kind = `${error.code}:${error.messageType ?? ''}`;
+    if (this.malformedSeen.has(kind)) return;
+    this.malformedSeen.add(kind);
+    console.warn(`peershare: ignoring a message from the server (further ones like it are not logged): ${error.message}`);
+  }
+
   // Keeps the ICE servers and renews TURN credentials before they expire.
-  private setIce(ice: IceServers): void {
-    this.ice = ice;
+  private setIce(ice: WelcomeMessage | IceServersMessage): void {
+    this.ice = { servers: ice.ice_servers, policy: ice.ice_transport_policy };
     if (this.iceTimer) clearTimeout(this.iceTimer);
     this.iceTimer = null;
     if (!ice.ice_expires) return;
     const left = ice.ice_expires * 1000 - Date.now();
     this.iceTimer = setTimeout(() => {
       this.iceTimer = null;
-      this.request<IceServers>({ type: 'ice' })
+      this.request({ type: 'ice' })
         .then((fresh) => this.setIce(fresh))
         .catch(() => undefined); // a reconnect brings a new welcome with fresh credentials
     }, Math.max(1000, left * ICE_RENEW_FRACTION));
-  }
-
-  private failPending(error: Error): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(error);
-    }
-    this.pending.clear();
   }
 
   private setState(state: ConnectionState): void {

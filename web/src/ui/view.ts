@@ -1,11 +1,13 @@
 // The page: binds the static markup of index.html to the client. It renders the Downloads and My
-// files lists (one keyed row per share, updated in place), the share link with its QR code, the
-// connection status and notices, and turns clicks into client actions.
-import { describeError, type PeershareClient, type ShareEntry } from '../app/client';
-import { describeBlocked, filesFromHandles, type ReadableHandle } from '../app/file-handles';
+// files lists (one keyed row per share, updated in place from the client's snapshots), the share
+// link with its QR code, the connection status and notices (ui/wording.ts has the words), and
+// turns clicks into client actions.
+import type { PeershareClient, ServerNotice, ShareEntry } from '../app/client';
+import { filesFromHandles, type ReadableHandle } from '../app/file-handles';
 import { MIN_UPLOAD_CAP_BYTES } from '../engine/constants';
 import { formatBytes, formatEta, formatSpeed } from './format';
 import { qrSvg } from './qr';
+import { connectionText, describeBlocked, describeError, noticeText, problemLines, stateText } from './wording';
 
 const UPLOAD_CAP_KEY = 'peershare.uploadCapKiB';
 
@@ -47,27 +49,8 @@ interface Row {
   progress: HTMLProgressElement;
   actions: HTMLElement;
   actionKey: string;
-}
-
-function stateText(e: ShareEntry): string {
-  switch (e.state) {
-    case 'hashing':
-      return `Preparing ${Math.floor(e.hashProgress * 100)}%`;
-    case 'needs-files':
-      return 'Pick the files again to share them';
-    case 'looking':
-      return 'Looking up the link…';
-    case 'waiting':
-      return 'No one holds this file right now; waiting for a holder';
-    case 'downloading':
-      return 'Downloading';
-    case 'paused':
-      return 'Paused';
-    case 'seeding':
-      return 'Sharing';
-    case 'failed':
-      return 'Failed';
-  }
+  // The snapshot last drawn: an unchanged share is not drawn again.
+  drawn: ShareEntry | null;
 }
 
 export class View {
@@ -75,6 +58,7 @@ export class View {
   private scheduled = false;
   private lastRender = -Infinity;
   private lastShared: string | null = null;
+  private lastNotice: ServerNotice | null = null;
 
   constructor(private readonly client: PeershareClient) {}
 
@@ -206,27 +190,28 @@ export class View {
     const status = $('status');
     const state = this.client.connection;
     status.dataset.state = state;
-    status.textContent =
-      state === 'open'
-        ? 'Connected'
-        : state === 'connecting'
-          ? 'Connecting to server…'
-          : 'Server unreachable: reconnecting. Transfers already running continue.';
+    status.textContent = connectionText(state);
+    const notice = this.client.notice;
+    if (notice !== this.lastNotice) {
+      this.lastNotice = notice;
+      if (notice) this.notice(noticeText(notice));
+    }
 
     const downloads = $('downloads');
     const mine = $('my-files');
     const seen = new Set<string>();
     for (const e of this.client.entries()) {
-      seen.add(e.resource);
+      seen.add(e.key);
       const inDownloads = e.kind === 'download' && e.state !== 'seeding';
       const list = inDownloads ? downloads : mine;
-      let row = this.rows.get(e.resource);
+      let row = this.rows.get(e.key);
       if (!row) {
-        row = this.createRow(e.resource);
-        this.rows.set(e.resource, row);
+        row = this.createRow(e.key);
+        this.rows.set(e.key, row);
       }
       if (row.li.parentElement !== list) list.prepend(row.li);
-      this.updateRow(row, e, inDownloads);
+      if (row.drawn !== e) this.updateRow(row, e, inDownloads);
+      row.drawn = e;
     }
     for (const [id, row] of this.rows) {
       if (seen.has(id)) continue;
@@ -240,9 +225,9 @@ export class View {
     }
   }
 
-  private createRow(resource: string): Row {
+  private createRow(key: string): Row {
     const li = el('li', 'row');
-    li.dataset.resource = resource;
+    li.dataset.resource = key;
     li.dataset.testid = 'share-row';
     const name = el('div', 'row-name');
     const detail = el('div', 'row-detail');
@@ -251,7 +236,7 @@ export class View {
     progress.max = 1;
     const actions = el('div', 'row-actions');
     li.append(name, progress, detail, actions);
-    return { li, name, detail, progress, actions, actionKey: '' };
+    return { li, name, detail, progress, actions, actionKey: '', drawn: null };
   }
 
   private updateRow(row: Row, e: ShareEntry, inDownloads: boolean): void {
@@ -272,7 +257,9 @@ export class View {
     row.progress.hidden = !(inDownloads || e.state === 'hashing');
 
     const parts: string[] = [];
-    if (inDownloads) {
+    if (inDownloads && e.pieces === 0 && (e.state === 'looking' || e.state === 'failed')) {
+      // Nothing is known of the share yet: no sizes or peers to show.
+    } else if (inDownloads) {
       const done = Math.min(e.size, Math.round(fraction * e.size));
       parts.push(`${formatBytes(done)} of ${formatBytes(e.size)}`);
       if (e.state === 'downloading') {
@@ -288,8 +275,9 @@ export class View {
       }
     }
     parts.push(stateText(e));
-    if (e.error) parts.push(e.error);
-    row.detail.textContent = parts.filter(Boolean).join(' · ');
+    // What went wrong, each on a line of its own below the figures.
+    const status = el('span', 'row-status', parts.filter(Boolean).join(' · '));
+    row.detail.replaceChildren(status, ...problemLines(e).map((text) => el('span', 'row-problem', text)));
 
     const key = `${inDownloads}:${e.state}:${e.kind}:${e.storedFiles}`;
     if (key === row.actionKey) return;
@@ -302,7 +290,7 @@ export class View {
       b.addEventListener('click', run);
       buttons.push(b);
     };
-    const id = e.resource;
+    const id = e.key;
     if (inDownloads) {
       if (e.state === 'paused') button('Resume', 'resume', () => this.client.resume(id));
       else if (e.state !== 'failed') button('Pause', 'pause', () => this.client.pause(id));

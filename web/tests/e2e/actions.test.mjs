@@ -45,7 +45,7 @@ async function reloadPerson(person) {
 
 // What the page keeps of a share across reloads: its id in the library index (localStorage), its
 // metadata (OPFS metadata/<id>) and its piece data (OPFS shares/<id>/); see
-// web/src/app/library.ts and web/src/storage/storage-worker.ts.
+// web/src/app/library-backends.ts and web/src/storage/storage-worker.ts.
 async function storedShares(person) {
   return person.page.evaluate(async () => {
     const names = async (dirName) => {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { GiB, KiB, MAX_FILES, MAX_METADATA_BYTES, MiB } from '../../src/engine/constants';
 import { MetadataError } from '../../src/engine/errors';
+import { shareId, type PieceIndex } from '../../src/engine/ids';
 import {
   decodeMetadata,
   encodeMetadata,
@@ -21,13 +22,14 @@ import {
   type FileEntry,
   type ShareMetadata,
 } from '../../src/engine/metadata';
+import { pieceAt } from './test-ids';
 
 const VECTOR_HEX =
   '50534831000400000006766563746f72000000020005612e62696e0000000000' +
   '0493e000096469722f622e74787400000000000000060000000231a1f9dea016' +
   '9551092d05e8bf4a446228c8c3eb4c9b713c66adcb7fd53c89be7c25b2c404df' +
   'bc6104e78cd6eea1fa847fa81e2374f949e045fddf95e893b35e';
-const VECTOR_ID = '1ac032bd3e2e7814bc47c70a46001662acb652c376e5a608db6d65615e37356e';
+const VECTOR_ID = shareId('1ac032bd3e2e7814bc47c70a46001662acb652c376e5a608db6d65615e37356e');
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -146,7 +148,7 @@ describe('metadata test vector (§1.4)', () => {
   it('verifies against its id, and refuses another id', async () => {
     const bytes = fromHex(VECTOR_HEX);
     expect((await verifyMetadata(bytes, VECTOR_ID)).name).toBe('vector');
-    await expect(verifyMetadata(bytes, '0'.repeat(64))).rejects.toMatchObject({
+    await expect(verifyMetadata(bytes, shareId('0'.repeat(64)))).rejects.toMatchObject({
       name: 'MetadataError',
       code: 'metadata_mismatch',
     });
@@ -158,12 +160,12 @@ describe('metadata test vector (§1.4)', () => {
   it('verifies pieces against their hashes', async () => {
     const { bytes, content } = await vectorShare();
     const meta = decodeMetadata(bytes);
-    expect(await verifyPiece(meta, 0, content.subarray(0, 262144))).toBe(true);
-    expect(await verifyPiece(meta, 1, content.subarray(262144))).toBe(true);
-    expect(await verifyPiece(meta, 1, content.subarray(262144, 300005))).toBe(false);
+    expect(await verifyPiece(meta, pieceAt(0), content.subarray(0, 262144))).toBe(true);
+    expect(await verifyPiece(meta, pieceAt(1), content.subarray(262144))).toBe(true);
+    expect(await verifyPiece(meta, pieceAt(1), content.subarray(262144, 300005))).toBe(false);
     const corrupt = content.slice(262144);
     corrupt[0] ^= 1;
-    expect(await verifyPiece(meta, 1, corrupt)).toBe(false);
+    expect(await verifyPiece(meta, pieceAt(1), corrupt)).toBe(false);
   });
 });
 
@@ -436,12 +438,12 @@ describe('pieces and files', () => {
   const meta = decodeMetadata(fromHex(VECTOR_HEX));
 
   it('pieces are pieceSize bytes except a short last one', () => {
-    expect(pieceOffset(meta, 0)).toBe(0);
-    expect(pieceOffset(meta, 1)).toBe(262144);
-    expect(pieceLength(meta, 0)).toBe(262144);
-    expect(pieceLength(meta, 1)).toBe(300006 - 262144);
-    expect(() => pieceLength(meta, 2)).toThrow(RangeError);
-    expect(() => pieceOffset(meta, -1)).toThrow(RangeError);
+    expect(pieceOffset(meta, pieceAt(0))).toBe(0);
+    expect(pieceOffset(meta, pieceAt(1))).toBe(262144);
+    expect(pieceLength(meta, pieceAt(0))).toBe(262144);
+    expect(pieceLength(meta, pieceAt(1))).toBe(300006 - 262144);
+    expect(() => pieceLength(meta, pieceAt(2) as PieceIndex)).toThrow(RangeError);
+    expect(() => pieceOffset(meta, -1 as PieceIndex)).toThrow(RangeError);
   });
 
   it('a piece spanning a file boundary maps onto both files', () => {

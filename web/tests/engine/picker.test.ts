@@ -4,7 +4,68 @@
 import { describe, expect, it } from 'vitest';
 import { Bitfield } from '../../src/engine/bitfield';
 import { WireError } from '../../src/engine/errors';
-import { PiecePicker, type BlockRequest } from '../../src/engine/picker';
+import { InvariantError } from '../../src/engine/invariant';
+import { PiecePicker, type BlockRequest, type PickerOptions } from '../../src/engine/picker';
+import { pieceAt, testPeerId, testPeerName } from './test-ids';
+
+// The picker with peers named by letters and pieces by plain numbers, so the pictures stay short.
+class NamedPicker {
+  readonly inner: PiecePicker;
+  constructor(options: PickerOptions) {
+    this.inner = new PiecePicker(options);
+  }
+  addPeer(peer: string, bitfield: Bitfield, blockSize?: number) {
+    this.inner.addPeer(testPeerId(peer), bitfield, blockSize);
+  }
+  peerHas(peer: string, piece: number) {
+    this.inner.peerHas(testPeerId(peer), pieceAt(piece));
+  }
+  removePeer(peer: string) {
+    this.inner.removePeer(testPeerId(peer));
+  }
+  interesting(peer: string) {
+    return this.inner.interesting(testPeerId(peer));
+  }
+  next(peer: string, windowBytes: number) {
+    return this.inner.next(testPeerId(peer), windowBytes);
+  }
+  endgame() {
+    return this.inner.endgame();
+  }
+  onBlock(peer: string, piece: number, offset: number, length: number) {
+    return this.inner.onBlock(testPeerId(peer), pieceAt(piece), offset, length);
+  }
+  requestRejected(peer: string, req: { piece: number; offset: number; length: number }) {
+    return this.inner.requestRejected(testPeerId(peer), { ...req, piece: pieceAt(req.piece) });
+  }
+  pieceVerified(piece: number) {
+    return this.inner.pieceVerified(pieceAt(piece)).map((c) => ({ peer: testPeerName(c.peer), requests: c.requests }));
+  }
+  pieceFailed(piece: number, peer: string) {
+    return this.inner.pieceFailed(pieceAt(piece), testPeerId(peer));
+  }
+  abandonPiece(piece: number, peer: string) {
+    return this.inner.abandonPiece(pieceAt(piece), testPeerId(peer));
+  }
+  outstandingBytes(peer: string) {
+    return this.inner.outstandingBytes(testPeerId(peer));
+  }
+  outstanding(peer: string) {
+    return this.inner.outstanding(testPeerId(peer));
+  }
+  availability(piece: number) {
+    return this.inner.availability(pieceAt(piece));
+  }
+  has(piece: number) {
+    return this.inner.has(pieceAt(piece));
+  }
+  isComplete() {
+    return this.inner.isComplete();
+  }
+  missingCount() {
+    return this.inner.missingCount();
+  }
+}
 
 const PIECE = 40;
 const BLOCK = 10;
@@ -14,7 +75,7 @@ const LOTS = 1000;
 function bits(picture: string): Bitfield {
   const field = new Bitfield(picture.length);
   [...picture].forEach((c, i) => {
-    if (c === '1') field.set(i);
+    if (c === '1') field.set(pieceAt(i));
     else if (c !== '0') throw new Error(`bad picture ${picture}`);
   });
   return field;
@@ -29,9 +90,9 @@ interface Picture {
   now?: () => number;
 }
 
-function setup({ have, peers = {}, last = PIECE, inOrderFirst = 0, rng = () => 0.99, now }: Picture): PiecePicker {
+function setup({ have, peers = {}, last = PIECE, inOrderFirst = 0, rng = () => 0.99, now }: Picture): NamedPicker {
   const pieceCount = have.length;
-  const picker = new PiecePicker({
+  const picker = new NamedPicker({
     pieceCount,
     pieceSize: PIECE,
     totalSize: pieceCount === 0 ? 0 : (pieceCount - 1) * PIECE + last,
@@ -51,7 +112,7 @@ const piecesOf = (reqs: BlockRequest[]) => [...new Set(reqs.map((r) => r.piece))
 const show = (reqs: BlockRequest[]) => reqs.map((r) => `${r.piece}:${r.offset}+${r.length}`);
 
 // Delivers blocks from a peer; returns the pieces whose copy completed.
-function deliver(picker: PiecePicker, peer: string, reqs: BlockRequest[]): number[] {
+function deliver(picker: NamedPicker, peer: string, reqs: BlockRequest[]): number[] {
   const done: number[] = [];
   for (const r of reqs) if (picker.onBlock(peer, r.piece, r.offset, r.length).pieceDone) done.push(r.piece);
   return done;
@@ -85,7 +146,7 @@ describe('PiecePicker: choosing pieces', () => {
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const n = 64;
-    const picker = new PiecePicker({
+    const picker = new NamedPicker({
       pieceCount: n,
       pieceSize: PIECE,
       totalSize: n * PIECE,
@@ -101,7 +162,7 @@ describe('PiecePicker: choosing pieces', () => {
       const roll = random();
       if (roll < 0.15 || ids.length === 0) {
         const field = new Bitfield(n);
-        for (let i = 0; i < n; i++) if (random() < 0.3) field.set(i);
+        for (let i = 0; i < n; i++) if (random() < 0.3) field.set(pieceAt(i));
         const id = `p${nextId++}`;
         fields.set(id, field);
         picker.addPeer(id, field);
@@ -112,7 +173,7 @@ describe('PiecePicker: choosing pieces', () => {
       } else if (roll < 0.5) {
         const id = ids[Math.floor(random() * ids.length)]!;
         const piece = Math.floor(random() * n);
-        fields.get(id)!.set(piece);
+        fields.get(id)!.set(pieceAt(piece));
         picker.peerHas(id, piece);
       } else {
         const id = ids[Math.floor(random() * ids.length)]!;
@@ -122,9 +183,9 @@ describe('PiecePicker: choosing pieces', () => {
         for (const other of ids) for (const r of picker.outstanding(other).requests) inFlight.add(r.piece);
         let rarest = Infinity;
         for (let i = 0; i < n; i++) {
-          const count = [...fields.values()].filter((f) => f.has(i)).length;
+          const count = [...fields.values()].filter((f) => f.has(pieceAt(i))).length;
           expect(picker.availability(i)).toBe(count);
-          if (!picker.has(i) && !inFlight.has(i) && field.has(i)) rarest = Math.min(rarest, count);
+          if (!picker.has(i) && !inFlight.has(i) && field.has(pieceAt(i))) rarest = Math.min(rarest, count);
         }
         const reqs = picker.next(id, ONE_PIECE);
         if (rarest === Infinity) expect(reqs.length === 0 || picker.endgame()).toBe(true);
@@ -500,10 +561,10 @@ describe('PiecePicker: bookkeeping', () => {
 
   it('refuses inconsistent setup and a peer added twice', () => {
     expect(
-      () => new PiecePicker({ pieceCount: 3, pieceSize: PIECE, totalSize: 2 * PIECE, have: new Bitfield(3) }),
+      () => new NamedPicker({ pieceCount: 3, pieceSize: PIECE, totalSize: 2 * PIECE, have: new Bitfield(3) }),
     ).toThrow(RangeError);
     expect(
-      () => new PiecePicker({ pieceCount: 2, pieceSize: PIECE, totalSize: 2 * PIECE, have: new Bitfield(3) }),
+      () => new NamedPicker({ pieceCount: 2, pieceSize: PIECE, totalSize: 2 * PIECE, have: new Bitfield(3) }),
     ).toThrow(RangeError);
     const picker = setup({ have: '00', peers: { a: '11' } });
     expect(() => picker.addPeer('a', bits('11'))).toThrow();
@@ -515,16 +576,16 @@ describe('PiecePicker: bookkeeping', () => {
   it('keeps its own copy of the bitfields it is given', () => {
     const have = bits('00');
     const peer = bits('11');
-    const picker = new PiecePicker({ pieceCount: 2, pieceSize: PIECE, totalSize: 2 * PIECE, have, blockSize: BLOCK });
+    const picker = new NamedPicker({ pieceCount: 2, pieceSize: PIECE, totalSize: 2 * PIECE, have, blockSize: BLOCK });
     picker.addPeer('a', peer);
-    have.set(0);
-    peer.clear(1);
+    have.set(pieceAt(0));
+    peer.clear(pieceAt(1));
     expect(picker.has(0)).toBe(false);
     expect(picker.availability(1)).toBe(1);
   });
 
   it('uses BLOCK_SIZE blocks (the last of a piece shorter) and in-order first pieces by default', () => {
-    const picker = new PiecePicker({ pieceCount: 5, pieceSize: 256 * 1024, totalSize: 5 * 256 * 1024, have: new Bitfield(5) });
+    const picker = new NamedPicker({ pieceCount: 5, pieceSize: 256 * 1024, totalSize: 5 * 256 * 1024, have: new Bitfield(5) });
     picker.addPeer('a', Bitfield.full(5));
     const reqs = picker.next('a', 4 * 1024 * 1024);
     expect(piecesOf(reqs).slice(0, 4)).toEqual([0, 1, 2, 3]);
@@ -534,7 +595,7 @@ describe('PiecePicker: bookkeeping', () => {
   });
 
   it('sizes blocks per peer, as given when the peer is added', () => {
-    const picker = new PiecePicker({ pieceCount: 2, pieceSize: 256 * 1024, totalSize: 2 * 256 * 1024, have: new Bitfield(2) });
+    const picker = new NamedPicker({ pieceCount: 2, pieceSize: 256 * 1024, totalSize: 2 * 256 * 1024, have: new Bitfield(2) });
     picker.addPeer('small', Bitfield.full(2), 64 * 1024);
     picker.addPeer('large', Bitfield.full(2), 128 * 1024);
     const small = picker.next('small', 256 * 1024);
@@ -543,5 +604,37 @@ describe('PiecePicker: bookkeeping', () => {
     expect(large.map((r) => r.length)).toEqual([131072, 131072]);
     expect(picker.onBlock('large', large[0].piece, 0, 131072)).toEqual({ accepted: true, pieceDone: false });
     expect(() => picker.onBlock('small', small[0].piece, 0, 131072)).toThrow(/65536 were requested/);
+  });
+});
+
+// The picker's own accounting is asserted as it runs (engine/invariant.ts: on in every test run).
+// Each case breaks one count from outside, as a bug inside would, and the next call notices.
+describe('PiecePicker: accounting checks', () => {
+  type Internals = {
+    peers: Map<string, { bytes: number }>;
+    available: Uint32Array;
+  };
+  const internals = (picker: NamedPicker) => picker.inner as unknown as Internals;
+
+  it('notices outstanding bytes that are not the sum of the outstanding requests', () => {
+    const picker = setup({ have: '00', peers: { a: '11' } });
+    const reqs = picker.next('a', ONE_PIECE);
+    internals(picker).peers.get(testPeerId('a'))!.bytes += 1;
+    expect(() => picker.onBlock('a', reqs[0]!.piece, reqs[0]!.offset, reqs[0]!.length)).toThrow(InvariantError);
+  });
+
+  it('notices an availability count that differs from the bitfields of the peers', () => {
+    const picker = setup({ have: '00', peers: { a: '10' } });
+    internals(picker).available[1] += 1;
+    expect(() => picker.peerHas('a', 1)).toThrow(/availability of a piece/);
+    expect(() => picker.addPeer('b', bits('01'))).toThrow(/availability counts match/);
+  });
+
+  it('notices a verified piece still in flight', () => {
+    const picker = setup({ have: '00', peers: { a: '11' } });
+    picker.next('a', ONE_PIECE);
+    // A release that forgets to drop the copy leaves the verified piece in flight.
+    (picker.inner as unknown as { release: () => unknown[] }).release = () => [];
+    expect(() => picker.pieceVerified(0)).toThrow(/verified piece is not also in flight/);
   });
 });

@@ -5,6 +5,7 @@ import { vi } from 'vitest';
 import { Bitfield } from '../../src/engine/bitfield';
 import type { WireChannel } from '../../src/engine/channel';
 import { LOW_WATER } from '../../src/engine/constants';
+import type { ShareId } from '../../src/engine/ids';
 import {
   decodeMetadata,
   encodeMetadata,
@@ -17,6 +18,7 @@ import {
 import { Swarm, type PieceSink, type PieceSource } from '../../src/engine/swarm';
 import { MessageType } from '../../src/engine/wire';
 import { MemoryPieceStore } from '../../src/storage/memory-store';
+import { pieceAt, testPeerId, testPeerName } from './test-ids';
 
 // Captured before any test fakes timers (the tests fake only setTimeout/setInterval and Date).
 const realSetImmediate = (globalThis as unknown as { setImmediate: (f: () => void) => unknown }).setImmediate;
@@ -102,7 +104,7 @@ export function sha256Sync(data: Uint8Array): Uint8Array {
 // --- shares ---
 
 export interface TestShare {
-  readonly resource: string;
+  readonly resource: ShareId;
   readonly meta: ShareMetadata;
   readonly data: Uint8Array;
 }
@@ -423,7 +425,7 @@ export class SwarmPeer implements Endpoint {
     const { meta } = share;
     const have = new Bitfield(meta.pieceCount);
     const held = spec.have === 'all' ? [...Array(meta.pieceCount).keys()] : spec.have === 'none' || !spec.have ? [] : spec.have;
-    for (const i of held) have.set(i);
+    for (const i of held) have.set(pieceAt(i));
     let source: PieceSource;
     let sink: PieceSink | undefined;
     if (spec.seeder) {
@@ -432,8 +434,10 @@ export class SwarmPeer implements Endpoint {
       source = { read: async (offset, length) => share.data.slice(offset, offset + length) };
     } else {
       const store = new MemoryPieceStore(share.resource, meta.totalSize);
-      for (const i of held)
+      for (const n of held) {
+        const i = pieceAt(n);
         void store.write(pieceOffset(meta, i), share.data.subarray(pieceOffset(meta, i), pieceOffset(meta, i) + pieceLength(meta, i)));
+      }
       this.store = store;
       source = store;
       sink = {
@@ -457,9 +461,10 @@ export class SwarmPeer implements Endpoint {
       corruptUploads: spec.corruptUploads,
       digest: spec.webCrypto ? undefined : async (data) => sha256Sync(data),
     });
-    this.swarm.on('piece', ({ piece, from }) => this.pieces.push({ piece, from, at: Date.now() }));
-    this.swarm.on('dropped', ({ peer, reason }) => this.dropped.push({ peer, reason, at: Date.now() }));
-    this.swarm.on('removed', ({ peer }) => this.removed.push({ peer, at: Date.now() }));
+    // The swarm knows peers by id; the records keep the test's names.
+    this.swarm.on('piece', ({ piece, from }) => this.pieces.push({ piece, from: testPeerName(from), at: Date.now() }));
+    this.swarm.on('dropped', ({ peer, reason }) => this.dropped.push({ peer: testPeerName(peer), reason, at: Date.now() }));
+    this.swarm.on('removed', ({ peer }) => this.removed.push({ peer: testPeerName(peer), at: Date.now() }));
     this.swarm.on('error', (e) => this.errors.push(e));
     this.swarm.on('complete', () => {
       this.completes++;
@@ -468,15 +473,15 @@ export class SwarmPeer implements Endpoint {
   }
 
   attach(remote: string, channel: End): void {
-    this.swarm.addPeer(remote, channel);
+    this.swarm.addPeer(testPeerId(remote), channel);
   }
 
   receive(from: string, message: ArrayBuffer, channel: End): void {
-    this.swarm.receive(from, message, channel);
+    this.swarm.receive(testPeerId(from), message, channel);
   }
 
   closed(from: string, channel: End): void {
-    this.swarm.removePeer(from, channel);
+    this.swarm.removePeer(testPeerId(from), channel);
   }
 
   // The bytes this peer holds (its store, or the share for a seeder).

@@ -5,6 +5,7 @@ import { BLOCK_SIZE, blockSizeFor, HIGH_WATER, KiB, MiB } from '../../src/engine
 import { pieceLength, pieceOffset, sha256 } from '../../src/engine/metadata';
 import { STALL_CHECK_INTERVAL_MS, STALL_TIMEOUT_MS } from '../../src/engine/swarm';
 import { encode, encodeData } from '../../src/engine/wire';
+import { shareId, type ShareId } from '../../src/engine/ids';
 import {
   firstDiff,
   makeShare,
@@ -16,6 +17,7 @@ import {
   type SwarmPeer,
   type TestShare,
 } from './swarm-harness';
+import { pieceAt } from './test-ids';
 
 const BOTH_COMPLETE = 'both peers hold the whole share';
 
@@ -33,7 +35,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const allPieces = (share: TestShare) => [...Array(share.meta.pieceCount).keys()];
+const allPieces = (share: TestShare) => [...Array(share.meta.pieceCount).keys()].map(pieceAt);
 const sorted = (xs: Iterable<number>) => [...xs].sort((a, b) => a - b);
 
 async function expectWholeShare(peer: SwarmPeer): Promise<void> {
@@ -141,7 +143,7 @@ describe('Swarm: transfers', () => {
 
     const askedA = new Set(net.sent('D', 'A', 'request').map((r) => r.piece));
     const askedB = new Set(net.sent('D', 'B', 'request').map((r) => r.piece));
-    const orphaned = [...askedA].filter((p) => !askedB.has(p) && !d.swarm.have.has(p));
+    const orphaned = [...askedA].filter((p) => !askedB.has(p) && !d.swarm.have.has(pieceAt(p)));
     expect(orphaned.length).toBeGreaterThan(0); // pieces only A was fetching
     const fromA = d.piecesFrom('A').length;
     const requestsToB = net.sent('D', 'B', 'request').length;
@@ -203,7 +205,7 @@ describe('Swarm: transfers', () => {
     // The pieces only A was fetching are requested from B once A is gone.
     const askedBefore = (peer: string) =>
       new Set(net.log.filter((e) => e.event === 'send' && e.from === 'D' && e.to === peer && e.msg.type === 'request' && e.at < drop.at).map((e) => e.msg.piece));
-    const orphaned = [...askedBefore('A')].filter((p) => !askedBefore('B').has(p) && !d.swarm.have.has(p));
+    const orphaned = [...askedBefore('A')].filter((p) => !askedBefore('B').has(p) && !d.swarm.have.has(pieceAt(p)));
     expect(orphaned.length).toBeGreaterThan(0);
 
     await net.run(() => d.completes > 0, { stepMs: 500, maxSteps: 400 });
@@ -251,11 +253,10 @@ describe('Swarm: transfers', () => {
     expect(d1.swarm.uploadedTotal).toBe(share.meta.totalSize);
   });
 
-  // BUG (swarm.ts, verify(): `if (p.remote) p.channel.send(have)`): our handshake went out in addPeer,
-  // so `have` may follow it at once, but verify() skips peers whose own handshake has not arrived.
-  // A piece verified in that window (one round trip after the channel opens) is never advertised to
-  // that peer: here D1 relays S's pieces to D2, and D2 never learns of the ones D1 verified before
-  // D2's handshake reached it, so D2 stays incomplete with nothing outstanding (no stall, no error).
+  // Our handshake goes out in addPeer, so `have` may follow it at once: verify() tells every peer,
+  // whether or not its own handshake has arrived. Here D1 relays S's pieces to D2 while D2's
+  // handshake is held back; were the pieces D1 verified in that window never advertised, D2 would
+  // stay incomplete with nothing outstanding (no stall, no error).
   it('a piece verified before a peer’s handshake arrives is still advertised to that peer', async () => {
     const share = await makeShare(3 * MiB);
     const s = net.peer('S', share, { have: 'all', seeder: true });
@@ -272,7 +273,7 @@ describe('Swarm: transfers', () => {
 
     expect(d1.swarm.isComplete).toBe(true);
     const told = new Set(net.sent('D1', 'D2', 'have').map((m) => m.piece));
-    expect(early.filter((p) => !told.has(p))).toEqual([]); // fails: D1 never sent `have` for these
+    expect(early.filter((p) => !told.has(p))).toEqual([]);
     expect(d2.swarm.have.count()).toBe(share.meta.pieceCount);
   });
 
@@ -411,14 +412,14 @@ describe('Swarm: transfers', () => {
     await expectWholeShare(d);
     const requests = net.sent('D', 'S', 'request');
     expect(requests.length).toBeGreaterThan(0);
-    for (const r of requests) expect(r.length).toBe(Math.min(block, pieceLength(share.meta, r.piece) - r.offset));
+    for (const r of requests) expect(r.length).toBe(Math.min(block, pieceLength(share.meta, pieceAt(r.piece)) - r.offset));
     expect(Math.max(...net.log.map((e) => e.msg.size))).toBeLessThanOrEqual(mms);
     expect(Math.max(...net.sent('S', 'D', 'data').map((m) => m.size))).toBe(block + 9);
   });
 });
 
 describe('Swarm: protocol violations', () => {
-  const OTHER_SHARE = 'ab'.repeat(32);
+  const OTHER_SHARE = shareId('ab'.repeat(32));
 
   async function withRawPeer(share: TestShare, options: { have?: number[]; maxMessageSize?: number } = {}) {
     const d = net.peer('D', share, { have: options.have ?? [] });
@@ -429,12 +430,12 @@ describe('Swarm: protocol violations', () => {
     return { d, r };
   }
 
-  const handshake = (share: TestShare, have = new Bitfield(share.meta.pieceCount), resource = share.resource) =>
+  const handshake = (share: TestShare, have = new Bitfield(share.meta.pieceCount), resource: ShareId = share.resource) =>
     encode({ type: 'handshake', resource, bitfield: have });
 
   const cases: [string, (share: TestShare) => ArrayBuffer[], RegExp][] = [
-    ['a message before the handshake', () => [encode({ type: 'have', piece: 0 })], /^have before handshake$/],
-    ['a request before the handshake', () => [encode({ type: 'request', piece: 0, offset: 0, length: 1024 })], /^request before handshake$/],
+    ['a message before the handshake', () => [encode({ type: 'have', piece: pieceAt(0) })], /^have before handshake$/],
+    ['a request before the handshake', () => [encode({ type: 'request', piece: pieceAt(0), offset: 0, length: 1024 })], /^request before handshake$/],
     ['a handshake for another share', (sh) => [handshake(sh, undefined, OTHER_SHARE)], /^handshake for another share$/],
     [
       'a handshake with another piece count',
@@ -442,7 +443,7 @@ describe('Swarm: protocol violations', () => {
       /^handshake for 9 pieces, the share has 8$/,
     ],
     ['a second handshake', (sh) => [handshake(sh), handshake(sh)], /^second handshake$/],
-    ['an unrequested data block', (sh) => [handshake(sh), encodeData(0, 0, new Uint8Array(1000))], /^unrequested block 0:0\+1000$/],
+    ['an unrequested data block', (sh) => [handshake(sh), encodeData(pieceAt(0), 0, new Uint8Array(1000))], /^unrequested block 0:0\+1000$/],
     ['an unknown message type', (sh) => [handshake(sh), new Uint8Array([0x7f, 0, 0]).buffer], /^unknown message type 127$/],
   ];
 
@@ -467,7 +468,7 @@ describe('Swarm: protocol violations', () => {
     await net.settle();
     const req = net.sent('D', 'R', 'request')[0];
     expect(req).toBeDefined();
-    r.send(encodeData(req.piece, req.offset, new Uint8Array(100)));
+    r.send(encodeData(pieceAt(req.piece), req.offset, new Uint8Array(100)));
     await net.settle();
 
     expect(d.dropped.map((x) => x.reason)).toEqual([`block ${req.piece}:${req.offset} is 100 bytes, ${req.length} were requested`]);
@@ -478,8 +479,8 @@ describe('Swarm: protocol violations', () => {
     const share = await makeShare(2 * MiB);
     const { d, r } = await withRawPeer(share, { have: [0, 1, 2, 3] });
     r.send(handshake(share));
-    r.send(encode({ type: 'request', piece: 5, offset: 0, length: BLOCK_SIZE }));
-    r.send(encode({ type: 'request', piece: 1, offset: 16 * KiB, length: BLOCK_SIZE }));
+    r.send(encode({ type: 'request', piece: pieceAt(5), offset: 0, length: BLOCK_SIZE }));
+    r.send(encode({ type: 'request', piece: pieceAt(1), offset: 16 * KiB, length: BLOCK_SIZE }));
     await net.settle();
 
     const replies = r.inbox.slice(1);
@@ -487,7 +488,7 @@ describe('Swarm: protocol violations', () => {
       ['reject', 5, 0, BLOCK_SIZE],
       ['data', 1, 16 * KiB, BLOCK_SIZE],
     ]);
-    const at = pieceOffset(share.meta, 1) + 16 * KiB;
+    const at = pieceOffset(share.meta, pieceAt(1)) + 16 * KiB;
     expect(firstDiff(replies[1].payload!, share.data.subarray(at, at + BLOCK_SIZE))).toBe(-1);
     expect(d.dropped).toEqual([]);
     expect(r.isClosed).toBe(false);
@@ -498,8 +499,8 @@ describe('Swarm: protocol violations', () => {
     const share = await makeShare(2 * MiB);
     const { d, r } = await withRawPeer(share, { have: [0, 1, 2, 3], maxMessageSize: 65536 });
     r.send(handshake(share));
-    r.send(encode({ type: 'request', piece: 2, offset: 0, length: BLOCK_SIZE }));
-    r.send(encode({ type: 'request', piece: 2, offset: 0, length: 48 * KiB }));
+    r.send(encode({ type: 'request', piece: pieceAt(2), offset: 0, length: BLOCK_SIZE }));
+    r.send(encode({ type: 'request', piece: pieceAt(2), offset: 0, length: 48 * KiB }));
     await net.settle();
 
     expect(r.inbox.slice(1).map((m) => [m.type, m.piece, m.offset, m.length])).toEqual([

@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { Bitfield } from '../../src/engine/bitfield';
 import { BLOCK_SIZE } from '../../src/engine/constants';
 import { WireError } from '../../src/engine/errors';
+import { shareId, type PieceIndex, type ShareId } from '../../src/engine/ids';
 import { fromHex, toHex } from '../../src/engine/metadata';
 import { decode, encode, encodeData, type WireLimits, type WireMessage } from '../../src/engine/wire';
+import { pieceAt } from './test-ids';
 
-const ID = '1ac032bd3e2e7814bc47c70a46001662acb652c376e5a608db6d65615e37356e';
+const ID = shareId('1ac032bd3e2e7814bc47c70a46001662acb652c376e5a608db6d65615e37356e');
 const limits: WireLimits = { pieceCount: 10 };
 
 const hex = (buf: ArrayBuffer) => toHex(new Uint8Array(buf));
@@ -27,59 +29,59 @@ function violation(h: string, l: WireLimits = limits): string {
 describe('wire encoding', () => {
   it('writes a handshake: type, version, raw id, piece count, MSB-first bitfield', () => {
     const bitfield = new Bitfield(10);
-    bitfield.set(0);
-    bitfield.set(9);
+    bitfield.set(pieceAt(0));
+    bitfield.set(pieceAt(9));
     expect(hex(encode({ type: 'handshake', resource: ID, bitfield }))).toBe(`0101${ID}0000000a8040`);
   });
 
   it('writes have, request, cancel and reject as big-endian integers', () => {
-    expect(hex(encode({ type: 'have', piece: 0x01020304 }))).toBe('0201020304');
-    expect(hex(encode({ type: 'request', piece: 7, offset: 0x10000, length: 0x10000 }))).toBe('03000000070001000000010000');
-    expect(hex(encode({ type: 'cancel', piece: 1, offset: 2, length: 3 }))).toBe('05000000010000000200000003');
-    expect(hex(encode({ type: 'reject', piece: 1, offset: 2, length: 3 }))).toBe('06000000010000000200000003');
+    expect(hex(encode({ type: 'have', piece: pieceAt(0x01020304) }))).toBe('0201020304');
+    expect(hex(encode({ type: 'request', piece: pieceAt(7), offset: 0x10000, length: 0x10000 }))).toBe('03000000070001000000010000');
+    expect(hex(encode({ type: 'cancel', piece: pieceAt(1), offset: 2, length: 3 }))).toBe('05000000010000000200000003');
+    expect(hex(encode({ type: 'reject', piece: pieceAt(1), offset: 2, length: 3 }))).toBe('06000000010000000200000003');
   });
 
   it('writes data as piece, offset and the bytes, the same from encode and encodeData', () => {
     const bytes = Uint8Array.of(0xaa, 0xbb);
-    expect(hex(encodeData(3, 0x20000, bytes))).toBe('040000000300020000aabb');
-    expect(hex(encode({ type: 'data', piece: 3, offset: 0x20000, data: bytes }))).toBe('040000000300020000aabb');
+    expect(hex(encodeData(pieceAt(3), 0x20000, bytes))).toBe('040000000300020000aabb');
+    expect(hex(encode({ type: 'data', piece: pieceAt(3), offset: 0x20000, data: bytes }))).toBe('040000000300020000aabb');
     // A view into a larger buffer is copied from its own offset.
     const big = Uint8Array.of(1, 2, 3, 4);
-    expect(hex(encodeData(0, 0, big.subarray(1, 3)))).toBe('0400000000000000000203');
+    expect(hex(encodeData(pieceAt(0), 0, big.subarray(1, 3)))).toBe('0400000000000000000203');
   });
 
   it('refuses to write what the decoder would refuse', () => {
-    expect(() => encode({ type: 'request', piece: 0, offset: 0, length: 0 })).toThrow(RangeError);
-    expect(() => encode({ type: 'request', piece: 0, offset: 0, length: BLOCK_SIZE + 1 })).toThrow(RangeError);
-    expect(() => encode({ type: 'have', piece: -1 })).toThrow(RangeError);
-    expect(() => encode({ type: 'have', piece: 2 ** 32 })).toThrow(RangeError);
-    expect(() => encodeData(0, 0, new Uint8Array(0))).toThrow(RangeError);
-    expect(() => encodeData(0, 0, new Uint8Array(BLOCK_SIZE + 1))).toThrow(RangeError);
-    expect(() => encode({ type: 'handshake', resource: ID.toUpperCase(), bitfield: new Bitfield(1) })).toThrow(RangeError);
-    expect(() => encode({ type: 'handshake', resource: 'ab', bitfield: new Bitfield(1) })).toThrow(RangeError);
+    expect(() => encode({ type: 'request', piece: pieceAt(0), offset: 0, length: 0 })).toThrow(RangeError);
+    expect(() => encode({ type: 'request', piece: pieceAt(0), offset: 0, length: BLOCK_SIZE + 1 })).toThrow(RangeError);
+    expect(() => encode({ type: 'have', piece: -1 as PieceIndex })).toThrow(RangeError);
+    expect(() => encode({ type: 'have', piece: (2 ** 32) as PieceIndex })).toThrow(RangeError);
+    expect(() => encodeData(pieceAt(0), 0, new Uint8Array(0))).toThrow(RangeError);
+    expect(() => encodeData(pieceAt(0), 0, new Uint8Array(BLOCK_SIZE + 1))).toThrow(RangeError);
+    expect(() => encode({ type: 'handshake', resource: ID.toUpperCase() as ShareId, bitfield: new Bitfield(1) })).toThrow(RangeError);
+    expect(() => encode({ type: 'handshake', resource: 'ab' as ShareId, bitfield: new Bitfield(1) })).toThrow(RangeError);
   });
 });
 
 describe('wire decoding', () => {
   it('round trips every message', () => {
     const bitfield = new Bitfield(10);
-    bitfield.set(3);
+    bitfield.set(pieceAt(3));
     const messages: WireMessage[] = [
-      { type: 'have', piece: 9 },
-      { type: 'request', piece: 1, offset: 65536, length: 65536 },
-      { type: 'cancel', piece: 2, offset: 0, length: 1 },
-      { type: 'reject', piece: 3, offset: 5, length: 7 },
+      { type: 'have', piece: pieceAt(9) },
+      { type: 'request', piece: pieceAt(1), offset: 65536, length: 65536 },
+      { type: 'cancel', piece: pieceAt(2), offset: 0, length: 1 },
+      { type: 'reject', piece: pieceAt(3), offset: 5, length: 7 },
     ];
     for (const m of messages) expect(decode(encode(m), limits)).toEqual(m);
     const hs = decode(encode({ type: 'handshake', resource: ID, bitfield }), limits);
     expect(hs.type === 'handshake' && hs.resource).toBe(ID);
     expect(hs.type === 'handshake' && [...hs.bitfield.toBytes()]).toEqual([...bitfield.toBytes()]);
-    const data = decode(encodeData(4, 8, Uint8Array.of(1, 2, 3)), limits);
-    expect(data).toEqual({ type: 'data', piece: 4, offset: 8, data: Uint8Array.of(1, 2, 3) });
+    const data = decode(encodeData(pieceAt(4), 8, Uint8Array.of(1, 2, 3)), limits);
+    expect(data).toEqual({ type: 'data', piece: pieceAt(4), offset: 8, data: Uint8Array.of(1, 2, 3) });
   });
 
   it('returns the data payload as a view into the received buffer, not a copy', () => {
-    const received = encodeData(0, 0, new Uint8Array(BLOCK_SIZE).fill(7));
+    const received = encodeData(pieceAt(0), 0, new Uint8Array(BLOCK_SIZE).fill(7));
     const m = decode(received, limits);
     if (m.type !== 'data') throw new Error('not data');
     expect(m.data.buffer).toBe(received);

@@ -1,7 +1,7 @@
 // What a page does with an incoming offer given its current link to that peer (net/offer-policy.ts).
 import { describe, expect, it } from 'vitest';
 
-import { linkIdOf, offerAction, type ExistingLink } from '../src/net/offer-policy';
+import { linkIdOf, offerAction, type ExistingLink } from '../../src/net/offer-policy';
 
 const link = (over: Partial<ExistingLink>): ExistingLink => ({ initiator: false, isOpen: true, isClosed: false, linkId: 'aaaa', ...over });
 

@@ -1,6 +1,6 @@
 // Unit tests for the size formatting helper.
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../src/ui/format';
+import { formatBytes } from '../../src/ui/format';
 
 describe('formatBytes', () => {
   it('prints plain bytes below one KiB', () => {

@@ -2,7 +2,7 @@
 // back, when they need the person's permission, and when a file is gone. The handles are fakes with
 // the FileSystemFileHandle methods the app calls.
 import { describe, expect, it } from 'vitest';
-import { filesFromHandles, type ReadableHandle } from '../src/app/file-handles';
+import { filesFromHandles, type ReadableHandle } from '../../src/app/file-handles';
 
 function fakeHandle(
   name: string,
