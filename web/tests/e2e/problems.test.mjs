@@ -90,16 +90,15 @@ test('a holder that leaves before the connection opens is given up at once and t
 test('a request refused as rate limited is said in words, not after the request timeout', { timeout: TEST_TIMEOUT }, (t) =>
   // One message per 5 s after a burst of 2: the third lookup in a row is refused.
   e2e(async ({ ctx, server, open }) => {
-    // Whether this server names the refused message in its rate_limited error decides where the
-    // page can say it: on the download's row (it knows which request), or as a notice.
+    // The server names the refused message in its rate_limited error (docs/protocol.md §2.3), so
+    // the page can say it on the download's row. (An error naming no message reaches the page's
+    // notice instead: web/tests/app/client.test.ts.)
     const probe = await ctx.connect(server);
     for (let i = 0; i < 3; i++) probe.send({ type: 'lookup', id: `probe-${i}`, resource: crypto.randomBytes(32).toString('hex') });
     const replies = [];
     for (let i = 0; i < 3; i++) replies.push(await probe.next(() => true, 10_000, 'a reply to the probe'));
-    assert.deepEqual(replies.slice(0, 2).map((r) => r.code), ['not_found', 'not_found']);
-    assert.equal(replies[2].code, 'rate_limited');
-    const carriesId = replies[2].id === 'probe-2';
-    t.diagnostic(carriesId ? 'the server names the refused message: the row says it' : 'the server sends rate_limited without an id: the notice says it');
+    assert.deepEqual(replies.map((r) => r.code), ['not_found', 'not_found', 'rate_limited']);
+    assert.equal(replies[2].id, 'probe-2', 'the refusal names the refused message');
     for (const [view, options] of Object.entries(VIEWS)) {
       const bob = await open(`bob-${view}`, options);
       const ids = [0, 1, 2].map(() => crypto.randomBytes(32).toString('hex'));
@@ -108,14 +107,9 @@ test('a request refused as rate limited is said in words, not after the request 
         await bob.page.click('[data-testid=download-button]');
       }
       const third = ids[2];
-      if (carriesId) {
-        await waitForText(bob.page, /rate limited/, { selector: detailOf(third), timeoutMs: 10_000 });
-        assert.equal((await rowData(bob, third)).state, 'failed');
-      } else {
-        await waitForText(bob.page, /rate limited/, { selector: '[data-testid=notice]', timeoutMs: 10_000 });
-        // Said by the error itself: the refused request has not timed out yet.
-        assert.equal((await rowData(bob, third)).state, 'looking');
-      }
+      // Said at once by the error itself, on the row of the download it refused.
+      await waitForText(bob.page, /rate limited/, { selector: detailOf(third), timeoutMs: 10_000 });
+      assert.equal((await rowData(bob, third)).state, 'failed');
       for (const id of ids.slice(0, 2)) await waitForText(bob.page, 'This link was not found', { selector: detailOf(id) });
       await screenshot(t, bob, `rate-limited-${view}`);
     }
