@@ -15,13 +15,13 @@ const MiB = 1024 * 1024;
 const TEST_TIMEOUT = 240_000;
 
 // Runs `fn` with coturn (static-auth-secret `secret`), a peershare server given `serverArgs(turn)`
-// and a temp dir; closes every person opened through `open` and stops coturn, whatever happens.
-// On failure the browsers' consoles and coturn's log are added to the error (the harness adds the
-// server's stderr).
+// and a temp dir; closes every person opened through `open`, and the scenario stops coturn (and
+// fails the test if it did not stop cleanly), whatever happens. On failure the browsers' consoles
+// and coturn's log are added to the error (the harness adds the server's stderr).
 function withTurn({ secret, serverArgs }, fn) {
   return scenario(async (ctx) => {
     const dir = await ctx.tempDir();
-    const turn = await startCoturn({ secret, dir: `${dir}/coturn` });
+    const turn = ctx.stopAtCleanup(await startCoturn({ secret, dir: `${dir}/coturn` }));
     const people = [];
     const open = async (label, opts = {}) => {
       const p = await openPerson(server, { label, ...opts });
@@ -44,7 +44,6 @@ function withTurn({ secret, serverArgs }, fn) {
       throw err;
     } finally {
       await Promise.all(people.map(closePerson));
-      await turn.stop();
     }
   });
 }
