@@ -1152,16 +1152,20 @@ export async function readMetrics(server) {
   return m;
 }
 
-// The sample's value; a labelled counter that has not been touched yet reads as 0.
+// The value of the one sample of `name` whose labels include `labels`. A missing sample fails,
+// naming it: a renamed or dropped metric must not read as 0 (the server renders every series, at
+// 0 until it moves). So does a choice of labels that matches several series.
 export function metric(samples, name, labels = {}) {
-  const hit = samples.find(
+  const hits = samples.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
-  return hit ? hit.value : 0;
-}
-
-export function hasSample(samples, name) {
-  return samples.some((s) => s.name === name);
+  const series = `${name}${Object.keys(labels).length ? JSON.stringify(labels) : ''}`;
+  if (hits.length === 0) {
+    const known = samples.filter((s) => s.name === name).map((s) => JSON.stringify(s.labels));
+    throw new Error(`/metrics has no sample ${series}${known.length ? `; ${name} has ${known.join(', ')}` : ''}`);
+  }
+  if (hits.length > 1) throw new Error(`/metrics has ${hits.length} samples matching ${series}: name every label`);
+  return hits[0].value;
 }
 
 export function randomId() {

@@ -1,10 +1,10 @@
 // What the harness itself counts as a failure, pinned against the real binary: the error lines of a
-// server's stderr (in the log format the server writes) and crash reports.
+// server's stderr (in the log format the server writes), crash reports, and metrics that are missing.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { runBinary, stderrProblems } from './harness.mjs';
+import { metric, readMetrics, runBinary, scenario, stderrProblems } from './harness.mjs';
 
 test('an error line the real server logs fails a test, unless the test declared it', async () => {
   // A refused start logs one error line and exits.
@@ -34,3 +34,15 @@ test('info and warn lines are not failures; sanitizer and runtime reports are, w
   ];
   for (const line of reports) assert.equal(stderrProblems(`${quiet}\n${line}\n`, [/.*/]).length, 1, line);
 });
+
+test('metric() fails on a sample /metrics does not have, naming it', () =>
+  scenario(async (ctx) => {
+    const m = await readMetrics(await ctx.startServer());
+    assert.equal(metric(m, 'peershare_errors_total', { code: 'not_found' }), 0, 'a counter not yet moved is rendered as 0');
+    assert.throws(() => metric(m, 'peershare_no_such_metric'), /no sample peershare_no_such_metric$/);
+    assert.throws(
+      () => metric(m, 'peershare_errors_total', { code: 'no_such_code' }),
+      /no sample peershare_errors_total\{"code":"no_such_code"\}; peershare_errors_total has \{"code":"bad_json"\}/,
+    );
+    assert.throws(() => metric(m, 'peershare_errors_total'), /samples matching peershare_errors_total: name every label/);
+  }));
