@@ -37,7 +37,8 @@ websocket_session::websocket_session(beast::tcp_stream&& stream, service& svc, s
       slot_(std::move(slot)),
       limiter_(svc.lim().messages_per_second, svc.lim().message_burst, rate_limiter::clock::now()) {}
 
-void websocket_session::start(http::request<http::string_body> upgrade) {
+void websocket_session::start(http::request<http::string_body> upgrade, std::string received) {
+    ws_.next_layer().set_received(std::move(received));
     asio::co_spawn(ws_.get_executor(), run(std::move(upgrade)), [self = shared_from_this()](std::exception_ptr e) {
         if (!e) return;
         try {
