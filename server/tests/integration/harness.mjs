@@ -606,8 +606,9 @@ class Scenario {
     try {
       await execFileAsync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
     } catch (err) {
-      const why = String(err.stderr || err.message).trim();
-      return { skip: `cannot mount a tmpfs (needs root): ${why}` };
+      // One line: node:test prints the reason after "# SKIP" on the test's own line.
+      const why = String(err.stderr || err.message).trim().split('\n')[0];
+      return { skip: `mounting a tmpfs needs root (${why})` };
     }
     this.mounts.push(dir);
     return { dir };
