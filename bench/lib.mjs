@@ -90,25 +90,32 @@ export class BenchRun {
   }
 }
 
-// Runs fn(run) with a BenchRun and cleans up afterwards whatever happens. On failure the servers'
-// logs are added to the error.
+// Runs fn(run) with a BenchRun and cleans up afterwards whatever happens. A server that did not
+// end cleanly at cleanup (ServerProcess.problems(): an exit other than 0 on SIGTERM, an error line
+// or crash report in its stderr) fails the run. On failure the servers' logs are added to the error.
 export async function withBench(fn) {
   const run = new BenchRun();
+  let result;
+  let failure;
   try {
-    return await fn(run);
+    result = await fn(run);
   } catch (err) {
-    const logs = (run.servers || []).map((s) => s.describe()).join('\n');
-    if (logs && err && typeof err === 'object') {
-      try {
-        err.message += `\n${logs}`;
-      } catch {
-        process.stderr.write(`${logs}\n`);
-      }
-    }
-    throw err;
-  } finally {
-    await run.cleanup();
+    failure = err;
   }
+  await run.cleanup();
+  const problems = (run.servers || []).flatMap((s) => s.problems().map((p) => `${s.label} ${p}`));
+  if (!failure && problems.length === 0) return result;
+  const report = problems.length ? `a server did not end cleanly:\n${problems.map((p) => `  ${p}`).join('\n')}` : '';
+  failure ??= new Error(report);
+  const logs = [failure.message === report ? '' : report, ...(run.servers || []).map((s) => s.describe())].filter(Boolean).join('\n');
+  if (logs && typeof failure === 'object') {
+    try {
+      failure.message += `\n${logs}`;
+    } catch {
+      process.stderr.write(`${logs}\n`);
+    }
+  }
+  throw failure;
 }
 
 // ---------------------------------------------------------------------------------------------
