@@ -90,25 +90,32 @@ export class BenchRun {
   }
 }
 
-// Runs fn(run) with a BenchRun and cleans up afterwards whatever happens. On failure the servers'
-// logs are added to the error.
+// Runs fn(run) with a BenchRun and cleans up afterwards whatever happens. A server that did not
+// end cleanly at cleanup (ServerProcess.problems(): an exit other than 0 on SIGTERM, an error line
+// or crash report in its stderr) fails the run. On failure the servers' logs are added to the error.
 export async function withBench(fn) {
   const run = new BenchRun();
+  let result;
+  let failure;
   try {
-    return await fn(run);
+    result = await fn(run);
   } catch (err) {
-    const logs = (run.servers || []).map((s) => s.describe()).join('\n');
-    if (logs && err && typeof err === 'object') {
-      try {
-        err.message += `\n${logs}`;
-      } catch {
-        process.stderr.write(`${logs}\n`);
-      }
-    }
-    throw err;
-  } finally {
-    await run.cleanup();
+    failure = err;
   }
+  await run.cleanup();
+  const problems = (run.servers || []).flatMap((s) => s.problems().map((p) => `${s.label} ${p}`));
+  if (!failure && problems.length === 0) return result;
+  const report = problems.length ? `a server did not end cleanly:\n${problems.map((p) => `  ${p}`).join('\n')}` : '';
+  failure ??= new Error(report);
+  const logs = [failure.message === report ? '' : report, ...(run.servers || []).map((s) => s.describe())].filter(Boolean).join('\n');
+  if (logs && typeof failure === 'object') {
+    try {
+      failure.message += `\n${logs}`;
+    } catch {
+      process.stderr.write(`${logs}\n`);
+    }
+  }
+  throw failure;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,16 +166,19 @@ export function envInt(name, fallback) {
 // One transfer of `bytes` from a sender browser to a receiver browser through the bare page in
 // bench/raw-datachannel/ served by `server` (started with --web-root RAW_PAGE_ROOT). Resolves
 // {bytes, ms, mbps, senderMs, connectMs, candidate}. `pageParams` adds sender URL parameters (msg,
-// low, high: see raw.js) for experiments; the baseline uses the page's defaults.
-export async function rawTransfer({ server, sender, receiver, bytes, room, timeoutMs, pageParams = {} }) {
+// low, high: see raw.js) for experiments; the baseline uses the page's defaults. It fails unless
+// the receiver got every byte the sender sent, in as many messages; `verify` also has both pages
+// hash the messages (slower: for checks, not measurements) and compares the digests.
+export async function rawTransfer({ server, sender, receiver, bytes, room, timeoutMs, pageParams = {}, verify = false }) {
   const r = room || `raw-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const timeout = timeoutMs ?? 60000 + (bytes / MB) * 1000; // ≥ 1 MB/s, far below anything plausible
   const rp = await newPage(receiver);
   const sp = await newPage(sender);
   const logs = [collectConsole(rp, { label: 'receiver' }), collectConsole(sp, { label: 'sender' })];
   try {
-    await rp.goto(`${server.origin}/index.html?role=receiver&room=${encodeURIComponent(r)}`);
-    const extra = new URLSearchParams(pageParams).toString();
+    const check = verify ? '&verify=1' : '';
+    await rp.goto(`${server.origin}/index.html?role=receiver&room=${encodeURIComponent(r)}${check}`);
+    const extra = new URLSearchParams({ ...pageParams, ...(verify ? { verify: '1' } : {}) }).toString();
     await sp.goto(`${server.origin}/index.html?role=sender&room=${encodeURIComponent(r)}&bytes=${bytes}${extra ? `&${extra}` : ''}`);
     // Both pages must reach "done"; either reaching "error" ends the wait at once.
     const settle = async (page, who) => {
@@ -181,7 +191,9 @@ export async function rawTransfer({ server, sender, receiver, bytes, room, timeo
     for (const [who, s] of [['receiver', rx], ['sender', tx]]) {
       if (s.state !== 'done') throw new Error(`${who} ended in state ${s.state}: ${s.error}\n${s.log.join('\n')}`);
     }
-    if (rx.bytes !== bytes) throw new Error(`receiver got ${rx.bytes} bytes, expected ${bytes}`);
+    if (rx.bytes !== bytes || tx.sentBytes !== bytes) throw new Error(`the sender sent ${tx.sentBytes} bytes, the receiver got ${rx.bytes}, expected ${bytes}`);
+    if (rx.messages !== tx.sentMessages) throw new Error(`the sender sent ${tx.sentMessages} messages, the receiver got ${rx.messages}`);
+    if (verify && !(rx.digest && rx.digest === tx.digest)) throw new Error(`what the receiver got (digest ${rx.digest}) is not what the sender sent (${tx.digest})`);
     return {
       bytes: rx.bytes,
       ms: rx.elapsedMs,
@@ -205,16 +217,16 @@ export async function rawTransfer({ server, sender, receiver, bytes, room, timeo
 // The baseline the peershare benchmarks divide by: `runs` transfers of `bytes` each between two
 // separate headless Chromium instances over one DataChannel (64 KiB messages paced by
 // bufferedamountlow). Starts its own server (--web-root bench/raw-datachannel) and two browsers
-// unless given (`server` must serve RAW_PAGE_ROOT; `sender`/`receiver` are Browsers). Resolves
-// {bytes, runs: [{bytes, ms, mbps, senderMs, connectMs, candidate}], medianMBps}.
-export async function measureRawDataChannel({ bytes = 200 * MB, runs = 3, server, sender, receiver, log = () => {} } = {}) {
+// unless given (`server` must serve RAW_PAGE_ROOT; `sender`/`receiver` are Browsers). `verify`:
+// see rawTransfer. Resolves {bytes, runs: [{bytes, ms, mbps, senderMs, connectMs, candidate}], medianMBps}.
+export async function measureRawDataChannel({ bytes = 200 * MB, runs = 3, server, sender, receiver, verify = false, log = () => {} } = {}) {
   return withBench(async (run) => {
     const srv = server || (await run.startServer({ webRoot: RAW_PAGE_ROOT, label: 'raw-baseline' }));
     const tx = sender || (await run.launchBrowser());
     const rx = receiver || (await run.launchBrowser());
     const results = [];
     for (let i = 0; i < runs; i++) {
-      const r = await rawTransfer({ server: srv, sender: tx, receiver: rx, bytes });
+      const r = await rawTransfer({ server: srv, sender: tx, receiver: rx, bytes, verify });
       log(`raw DataChannel run ${i + 1}/${runs}: ${bytes} bytes in ${fmt(r.ms, 0)} ms = ${fmt(r.mbps)} MB/s (${r.candidate})`);
       results.push(r);
     }

@@ -12,12 +12,15 @@
 //
 //   node bench/load.bench.mjs            # full run, writes bench/RESULTS.md
 //   node bench/load.bench.mjs --smoke    # small and quick, checks it works, writes nothing (CI)
+//
+// Every run (smoke or full) fails unless its counts add up: every connection ready, every operation
+// sent answered and none refused (loadgen-run.mjs, reportProblems), every idle connection held.
 //   BENCH_RUNS=5 BENCH_LOAD_CONNECTIONS=400 BENCH_IDLE_CONNECTIONS=15000 node bench/load.bench.mjs
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { busyWarning, envInt, fmt, markdownTable, median, REPO_ROOT, withBench, writeResults } from './lib.mjs';
-import { LOADGEN, loadgen, residentBytes, startProcess, UNLIMITED } from './loadgen-run.mjs';
+import { LOADGEN, loadgen, reportProblems, residentBytes, startProcess, UNLIMITED } from './loadgen-run.mjs';
 
 const log = (s) => process.stderr.write(`${s}\n`);
 const BASELINE_DIR = path.join(REPO_ROOT, 'bench', 'baseline');
@@ -190,6 +193,9 @@ async function idleMemory({ connections, hold, idleTimeout }) {
     clearInterval(timer);
     if (code !== 0) throw new Error(`peershare-loadgen exited with ${code}:\n${gen.errors()}`);
     const report = JSON.parse(gen.output().trim().split('\n').at(-1));
+    const problems = reportProblems(report);
+    if (report.open_at_end !== ready) problems.push(`${ready - report.open_at_end} idle connections were dropped while held`);
+    if (problems.length) throw new Error(`the idle run does not add up: ${problems.join('; ')}\n${JSON.stringify(report)}\n${gen.errors()}`);
     const perConnection = (peak - before) / ready;
     return { ready, report, before, peak, perConnection };
   });
@@ -219,7 +225,6 @@ async function main() {
   const held = await idleMemory(idle);
   const kib = held.perConnection / 1024;
   log(`idle: ${held.ready} connections, ${held.report.open_at_end} open at the end; ${fmt(kib, 2)} KiB resident per connection (target ≤ 16)`);
-  if (held.report.open_at_end !== held.ready) throw new Error(`${held.ready - held.report.open_at_end} idle connections were dropped while held`);
   if (smoke) {
     log('smoke ok (RESULTS.md not written)');
     return;

@@ -61,9 +61,27 @@ export async function loadgen(run, target, args) {
   const seconds = (Date.now() - t0) / 1000;
   if (code !== 0) throw new Error(`peershare-loadgen exited with ${code}:\n${p.errors()}`);
   const report = JSON.parse(p.output().trim().split('\n').at(-1));
-  if (report.failed > 0 || report.setup_errors > 0) throw new Error(`load generator setup failed: ${JSON.stringify(report)}\n${p.errors()}`);
-  if (report.mode === 'ops' && (report.errors > 0 || report.closed > 0 || !(report.ops_per_s > 0)))
-    throw new Error(`the load run was refused or counted nothing: ${JSON.stringify(report)}\n${p.errors()}`);
+  const problems = reportProblems(report);
+  if (problems.length) throw new Error(`the load run does not add up: ${problems.join('; ')}\n${JSON.stringify(report)}\n${p.errors()}`);
   return { ...report, serverCores: (cpu() - cpu0) / seconds };
+}
+
+// What makes a load generator's report unusable: connections that failed or were refused, and for
+// an operations run any operation sent and not answered, answered with an error, or lost with a
+// closed connection, any error that answered nothing, or no operation at all. Empty when it adds up.
+export function reportProblems(report) {
+  const problems = [];
+  if (report.failed > 0 || report.setup_errors > 0 || report.ready !== report.connections)
+    problems.push(`${report.ready} of ${report.connections} connections ready (${report.failed} failed, ${report.setup_errors} refused at setup)`);
+  if (report.mode !== 'ops') return problems;
+  if (report.closed > 0) problems.push(`${report.closed} connections closed by the server`);
+  for (const [kind, o] of Object.entries(report.ops)) {
+    if (o.answered !== o.sent) problems.push(`${o.sent} ${kind}s sent, ${o.answered} answered`);
+    if (o.refused > 0) problems.push(`${o.refused} ${kind}s answered with an error`);
+    if (o.lost > 0) problems.push(`${o.lost} ${kind}s lost with their connection`);
+  }
+  if (report.stray_errors > 0) problems.push(`${report.stray_errors} errors that answered no operation`);
+  if (!(report.ops_per_s > 0)) problems.push('no operation was counted');
+  return problems;
 }
 

@@ -5,7 +5,11 @@
 //   node bench/scale.bench.mjs            # full run, writes bench/RESULTS.md
 //   node bench/scale.bench.mjs --smoke    # small and quick, checks it works, writes nothing (CI)
 //   BENCH_RUNS=3 BENCH_SCALE_RATE=4000 node bench/scale.bench.mjs
-import { RedisProcess } from '../server/tests/integration/harness.mjs';
+//
+// Every run (smoke or full) fails unless its counts add up: every relay sent arrives, none refused
+// (loadgen-run.mjs), and the instances' own count of relays routed through Redis
+// (peershare_cluster_relays_total) is every relay sent with two instances and none with one.
+import { metric, readMetrics, RedisProcess } from '../server/tests/integration/harness.mjs';
 import { loadgen, UNLIMITED } from './loadgen-run.mjs';
 import { busyWarning, envInt, fmt, markdownTable, median, withBench, writeResults } from './lib.mjs';
 
@@ -17,7 +21,7 @@ const CONFIGS = [
   { key: 'redis2', label: 'two instances, one Redis', instances: 2, redis: true },
 ];
 
-// Starts the configuration's processes; resolves {ports, pids} (pids of every server and Redis).
+// Starts the configuration's processes; resolves {servers, ports, pids} (pids of every server and Redis).
 async function deploy(run, config) {
   const pids = [];
   const args = ['--threads', '1', '--no-stun', ...UNLIMITED];
@@ -28,22 +32,35 @@ async function deploy(run, config) {
     pids.push(redis.child.pid);
     args.push('--store', redis.url);
   }
-  const ports = [];
+  const servers = [];
   for (let i = 0; i < config.instances; i++) {
     const server = await run.startServer({ args, label: `${config.key}#${i}` });
-    ports.push(server.port);
+    servers.push(server);
     pids.push(server.child.pid);
   }
-  return { ports, pids };
+  return { servers, ports: servers.map((s) => s.port), pids };
+}
+
+// Relays the instances routed to another instance through Redis and saw delivered.
+async function relayedThroughRedis(servers) {
+  let n = 0;
+  for (const s of servers) n += metric(await readMetrics(s), 'peershare_cluster_relays_total', { result: 'delivered' });
+  return n;
 }
 
 async function measure(config, o) {
   return withBench(async (run) => {
-    const { ports, pids } = await deploy(run, config);
+    const { servers, ports, pids } = await deploy(run, config);
     const target = { pid: pids, ports };
     const args = ['--connections', String(o.connections), '--swarm-size', '10', '--duration', String(o.duration), '--warmup', String(o.warmup), '--mix', '0,0,100'];
     const peak = await loadgen(run, target, args);
     const steady = await loadgen(run, target, [...args, '--rate', String(o.rate)]);
+    if (config.redis) {
+      const sent = peak.ops.relay.sent + steady.ops.relay.sent;
+      const crossed = await relayedThroughRedis(servers);
+      const expected = config.instances > 1 ? sent : 0;
+      if (crossed !== expected) throw new Error(`${config.label}: ${crossed} relays went through Redis, expected ${expected} of the ${sent} sent`);
+    }
     return { peak, steady };
   });
 }

@@ -9,7 +9,11 @@
 //   node bench/transfer.bench.mjs --multi         # only the multi-source one (BENCH_CAP_KIB, default 2000)
 //   node bench/transfer.bench.mjs --smoke         # small and quick, checks it works, writes nothing (CI)
 //   BENCH_WEB_ROOT=web/dist node bench/...        # serve another build of the web app (A/B experiments)
-import { launchPersistent, makeRandomFile, newPage } from '../web/tests/e2e/browser.mjs';
+//
+// Every run fails unless the downloader received the whole share and, multi-source, every holder
+// sent some of it and together at least all of it; the smoke run also saves the download and
+// compares its SHA-256 with the shared file's (and checks the raw baseline's bytes the same way).
+import { launchPersistent, makeRandomFile, newPage, saveDownload } from '../web/tests/e2e/browser.mjs';
 import { busyWarning, envBytes, envInt, fmt, markdownTable, MB, measureRawDataChannel, median, withBench, writeResults } from './lib.mjs';
 
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -38,12 +42,22 @@ function rate(bytes, t) {
   return bytes / MB / ((t.completedAt - t.firstDataAt) / 1000);
 }
 
+// Saves the finished download through the page's Save button and fails unless it is `file`, byte
+// for byte.
+async function checkSaved(page, resource, file, dir) {
+  const saved = await saveDownload(page, () => page.click(`#my-files li[data-resource="${resource}"] [data-action=save]`), { dir });
+  if (saved.size !== file.size || saved.sha256 !== file.sha256) {
+    throw new Error(`the saved download (${saved.size} bytes, SHA-256 ${saved.sha256}) is not the shared file (${file.size} bytes, ${file.sha256})`);
+  }
+}
+
 async function serverArgs() {
   return process.env.BENCH_WEB_ROOT ? { webRoot: process.env.BENCH_WEB_ROOT } : {};
 }
 
-// One peershare transfer of `file` from a fresh holder to a fresh on-disk downloader.
-async function singleSourceOnce(file) {
+// One peershare transfer of `file` from a fresh holder to a fresh on-disk downloader; `verify`
+// saves the download and compares it with `file`.
+async function singleSourceOnce(file, { verify = false } = {}) {
   return withBench(async (run) => {
     const server = await run.startServer({ ...(await serverArgs()), label: 'peershare' });
     const holder = await newPage(await run.launchBrowser());
@@ -55,6 +69,7 @@ async function singleSourceOnce(file) {
     const { link, resource } = await share(holder, [file.path]);
     const t = await download(downloader, link, resource, file.size);
     if (t.downloaded < file.size) throw new Error(`downloaded ${t.downloaded} of ${file.size} bytes`);
+    if (verify) await checkSaved(downloader, resource, file, await run.tempDir());
     return { mbps: rate(file.size, t), seconds: (t.completedAt - t.firstDataAt) / 1000 };
   });
 }
@@ -70,11 +85,11 @@ async function singleSource({ bytes, runs, smoke }) {
       let raw;
       let ours;
       if (i % 2 === 0) {
-        raw = (await measureRawDataChannel({ bytes, runs: 1 })).medianMBps;
-        ours = await singleSourceOnce(file);
+        raw = (await measureRawDataChannel({ bytes, runs: 1, verify: smoke })).medianMBps;
+        ours = await singleSourceOnce(file, { verify: smoke });
       } else {
-        ours = await singleSourceOnce(file);
-        raw = (await measureRawDataChannel({ bytes, runs: 1 })).medianMBps;
+        ours = await singleSourceOnce(file, { verify: smoke });
+        raw = (await measureRawDataChannel({ bytes, runs: 1, verify: smoke })).medianMBps;
       }
       const ratio = ours.mbps / raw;
       log(`single source round ${i + 1}/${runs}: raw ${fmt(raw)} MB/s, peershare ${fmt(ours.mbps)} MB/s, ratio ${fmt(ratio, 2)}`);
@@ -138,7 +153,12 @@ async function multiSource({ bytes, capKiB, smoke }) {
     const measured = rate(bytes, t);
     const ratio = measured / (3 * capMBps);
     const uploads = after.map((a, i) => a - before[i]);
-    log(`multi-source: 3 holders capped at ${fmt(capMBps, 2)} MB/s: ${fmt(measured)} MB/s = ${fmt(ratio, 2)} × 3C; uploads ${uploads.join(', ')}`);
+    const total = uploads.reduce((a, b) => a + b, 0);
+    log(`multi-source: 3 holders capped at ${fmt(capMBps, 2)} MB/s: ${fmt(measured)} MB/s = ${fmt(ratio, 2)} × 3C; uploads ${uploads.join(', ')} (${total - bytes} bytes beyond the share: endgame copies)`);
+    // The holders hold the whole share, so they sent to no one but the downloader.
+    if (uploads.some((u) => !(u > 0))) throw new Error(`not every holder sent part of the share: ${uploads.join(', ')}`);
+    if (total < bytes || t.downloaded < bytes) throw new Error(`the holders sent ${total} bytes, the downloader received ${t.downloaded}, of ${bytes}`);
+    if (smoke) await checkSaved(downloader, resource, file, await run.tempDir());
     if (!smoke) {
       await writeResults(
         'multi-source transfer',

@@ -9,6 +9,9 @@
 // Modes: `ops` runs announce / lookup / relay operations, each connection keeping --depth operations
 // in flight (closed loop) or, with --rate, issuing them at a fixed total rate (open loop); `idle` opens
 // the connections, announces once, and holds them (answering the server's pings) for --duration.
+//
+// After an `ops` run the generator waits for the answers to what is still in flight, and reports
+// per operation how many were sent, answered, refused and lost, so that a run can be checked.
 #include "latency.hpp"
 #include "peershare/core/descriptors.hpp"
 #include "peershare/core/ws_frame.hpp"
@@ -176,6 +179,8 @@ public:
             settled();
         } else {
             ++closed_;
+            for (const auto& [op, started] : c.awaiting) ++lost_[static_cast<int>(op)];
+            lost_[static_cast<int>(op_kind::relay)] += c.relays_in_flight;
             c.awaiting.clear();
             c.relays_in_flight = 0;
         }
@@ -295,6 +300,7 @@ private:
     void issue(connection& c) {
         auto op = pick(c);
         auto started = now_ns();
+        ++sent_[static_cast<int>(op)];
         const auto& share = share_of(c);
         switch (op) {
             case op_kind::announce:
@@ -314,6 +320,8 @@ private:
     }
 
     void complete(connection& c, op_kind op, std::int64_t latency_ns, bool error) {
+        ++answered_[static_cast<int>(op)];
+        if (error) ++refused_[static_cast<int>(op)];
         auto now = clock::now();
         bool counted = now >= measuring_from_ && now < phase_end_;
         if (counted) {
@@ -323,11 +331,25 @@ private:
         if (opt_.rate <= 0 && now < phase_end_ && c.open) issue(c);
     }
 
+    // Measuring is over: no new operation starts; the run ends once what is in flight is answered
+    // (so every operation sent is accounted for in the report) or after drain_timeout.
     void finish() {
         if (finished_) return;
         finished_ = true;
-        ioc_.stop();
+        drain_deadline_ = clock::now() + drain_timeout;
+        drain();
     }
+
+    void drain() {
+        std::uint64_t out = 0;
+        for (int k = 0; k < op_kinds; ++k) out += sent_[k] - answered_[k] - lost_[k];
+        if (out == 0 || clock::now() >= drain_deadline_) return ioc_.stop();
+        ticker_.expires_after(std::chrono::milliseconds(1));
+        ticker_.async_wait([this](error_code) { drain(); });
+    }
+
+    // A tracker answers within milliseconds; what it has not answered in this long it has lost.
+    static constexpr auto drain_timeout = std::chrono::seconds(5);
 
     asio::io_context& ioc_;
     options opt_;
@@ -337,8 +359,11 @@ private:
     asio::steady_timer ticker_;
     std::size_t launched_ = 0, ready_ = 0, failed_ = 0, closed_ = 0, setup_errors_ = 0;
     std::uint64_t errors_ = 0, stray_errors_ = 0, unmet_ = 0;
+    // Over the whole run (warm-up and drain included): operations sent, answered (a refusal is an
+    // answer, counted in refused_ too), and lost with a connection that closed.
+    std::array<std::uint64_t, op_kinds> sent_{}, answered_{}, refused_{}, lost_{};
     std::array<latency_samples, op_kinds> latency_;
-    clock::time_point measuring_from_{}, phase_end_{}, last_tick_{};
+    clock::time_point measuring_from_{}, phase_end_{}, last_tick_{}, drain_deadline_{};
     double budget_ = 0;
     std::size_t cursor_ = 0;
     bool finished_ = false;
@@ -484,7 +509,8 @@ std::string load::report() {
             if (k != static_cast<int>(op_kind::relay)) responses += per_s;
             out << (k ? "," : "") << "\"" << name_of(static_cast<op_kind>(k)) << "\":{\"count\":" << l.count()
                 << ",\"per_s\":" << per_s << ",\"p50_us\":" << l.percentile_us(50) << ",\"p99_us\":" << l.percentile_us(99)
-                << ",\"max_us\":" << l.percentile_us(100) << "}";
+                << ",\"max_us\":" << l.percentile_us(100) << ",\"sent\":" << sent_[k] << ",\"answered\":" << answered_[k]
+                << ",\"refused\":" << refused_[k] << ",\"lost\":" << lost_[k] << "}";
         }
         out << "},\"ops_per_s\":" << total << ",\"responses_per_s\":" << responses;
     }

@@ -12,12 +12,16 @@
 //   low    bufferedAmountLowThreshold (sender only; default 262144)
 //   high   the sender sends while bufferedAmount is below this (default 1048576)
 //   ws     signaling URL (default ws[s]://<this host>/ws)
+//   verify 1: both sides hash what they sent and received (costs receive time; for checks, not
+//          for measurements)
 //
 // Results are in window.__raw (and mirrored in the DOM): state is one of starting, signaling,
 // connecting, open, sending, receiving, sent, done, error. When state is "done":
-//   receiver: bytes, elapsedMs (from the sender's "start" message to the last byte), mbps (MB = 10^6 B)
+//   receiver: bytes, messages, elapsedMs (from the sender's "start" message to the last byte), mbps
+//             (MB = 10^6 B); with verify, digest: SHA-256 over the SHA-256 of each message received
 //   sender:   the same numbers as reported back by the receiver, plus senderElapsedMs (start sent to
-//             "done" received, one extra round trip).
+//             "done" received, one extra round trip), sentBytes, sentMessages and, with verify,
+//             digest: the same digest over the messages sent.
 // Both sides also fill connectMs (page start to channel open) and candidate (the selected pair).
 (function () {
   'use strict';
@@ -31,6 +35,7 @@
   const totalBytes = Number(params.get('bytes') || 100e6);
   const msgSize = Number(params.get('msg') || 64 * KiB);
   const wsUrl = params.get('ws') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const verify = params.get('verify') === '1';
 
   const t0Page = performance.now();
   const R = (window.__raw = {
@@ -41,6 +46,10 @@
     self: null,
     remote: null,
     bytes: 0,
+    messages: 0,
+    sentBytes: 0,
+    sentMessages: 0,
+    digest: null,
     expectedBytes: role === 'sender' ? totalBytes : null,
     elapsedMs: null,
     senderElapsedMs: null,
@@ -81,6 +90,12 @@
 
   async function sha256(bytes) {
     return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  }
+  // SHA-256 over the concatenated SHA-256 digests of a sequence of messages, as hex.
+  async function digestOfDigests(digests) {
+    const all = new Uint8Array(digests.length * 32);
+    digests.forEach((d, i) => all.set(d, i * 32));
+    return hex(await sha256(all));
   }
   function hex(bytes) {
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -285,13 +300,25 @@
     let sent = 0;
     let t0 = 0;
     let ticker;
+    // Every message but the last is the whole chunk: the digest of what is sent is known ahead.
+    const expectedDigest = verify
+      ? (async () => {
+          const whole = await sha256(chunk);
+          const tail = totalBytes % msgSize;
+          const digests = Array.from({ length: Math.floor(totalBytes / msgSize) }, () => whole);
+          if (tail > 0) digests.push(await sha256(chunk.slice(0, tail)));
+          return digestOfDigests(digests);
+        })()
+      : null;
     function pump() {
       while (sent < totalBytes && channel.bufferedAmount < HIGH_WATER) {
         const n = Math.min(msgSize, totalBytes - sent);
         channel.send(n === msgSize ? chunk : chunk.subarray(0, n));
         sent += n;
+        R.sentMessages++;
       }
       R.bytes = sent;
+      R.sentBytes = sent;
       if (sent >= totalBytes && R.state === 'sending') {
         channel.onbufferedamountlow = null;
         setState('sent');
@@ -316,6 +343,7 @@
       R.mbps = m.mbps;
       clearInterval(ticker);
       showBytes();
+      if (expectedDigest) R.digest = await expectedDigest;
       await recordCandidate();
       $('result').textContent = JSON.stringify({ bytes: R.bytes, elapsedMs: R.elapsedMs, mbps: R.mbps, senderElapsedMs: R.senderElapsedMs, candidate: R.candidate });
       setState('done');
@@ -326,6 +354,8 @@
     channel.binaryType = 'arraybuffer';
     let t0 = 0;
     let ticker;
+    const digests = []; // with verify: one promise per message, in order
+    let finished = false;
     if (channel.readyState === 'open') channelOpened(channel);
     else channel.onopen = () => channelOpened(channel);
     channel.onmessage = async (e) => {
@@ -341,12 +371,16 @@
         return;
       }
       R.bytes += e.data.byteLength;
-      if (R.bytes >= R.expectedBytes && R.state === 'receiving') {
+      R.messages++;
+      if (verify) digests.push(sha256(e.data));
+      if (!finished && R.bytes >= R.expectedBytes && R.state === 'receiving') {
+        finished = true;
         R.elapsedMs = performance.now() - t0;
         R.mbps = R.bytes / 1e6 / (R.elapsedMs / 1000);
         clearInterval(ticker);
         showBytes();
         channel.send(JSON.stringify({ type: 'done', bytes: R.bytes, elapsedMs: R.elapsedMs, mbps: R.mbps }));
+        if (verify) R.digest = await digestOfDigests(await Promise.all(digests));
         await recordCandidate();
         $('result').textContent = JSON.stringify({ bytes: R.bytes, elapsedMs: R.elapsedMs, mbps: R.mbps, candidate: R.candidate });
         setState('done');

@@ -51,6 +51,10 @@ public:
     // From now on, gather writes (until then they go straight to the socket: the handshake).
     void cork() noexcept { state_->corked = true; }
 
+    // Bytes the connection received after the upgrade request, read with it (a client that did not
+    // wait for the handshake's answer): the first reads return them before the socket is read.
+    void set_received(std::string bytes) { state_->received = std::move(bytes); }
+
     // Held while the connection awaits something other than input (the store, Redis): what is
     // gathered is sent now, and what it is sent meanwhile (pushes from other connections) goes
     // out at once, as while it waits for input.
@@ -94,6 +98,9 @@ public:
 
     template <class MutableBuffers, class Handler>
     auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+        if (!state_->received.empty())
+            return asio::async_compose<Handler, void(error_code, std::size_t)>(received_op<MutableBuffers>{state_, buffers},
+                                                                              handler, next_);
         if (!state_->corked) return next_.async_read_some(buffers, std::forward<Handler>(handler));
         return asio::async_compose<Handler, void(error_code, std::size_t)>(read_op<MutableBuffers>{state_, buffers},
                                                                           handler, next_);
@@ -132,6 +139,7 @@ private:
     struct state {
         explicit state(const executor_type& ex) : flushed(ex, std::chrono::steady_clock::time_point::max()) {}
         corked_stream* owner = nullptr;  // null once the stream is gone
+        std::string received;  // read before the stream took over the socket, not yet read from it
         std::string pending;  // accepted, not yet handed to the socket
         std::string sending;  // being sent
         bool corked = false;
@@ -197,6 +205,27 @@ private:
             }
             st_->waiting = false;
             self.complete(ec, n);
+        }
+    };
+
+    // A read served from `received`: no wait, so nothing gathered is sent for it.
+    template <class MutableBuffers>
+    struct received_op {
+        std::shared_ptr<state> st_;
+        MutableBuffers buffers;
+        std::size_t n = 0;
+        bool started = false;
+
+        template <class Self>
+        void operator()(Self& self) {
+            if (!started) {
+                started = true;
+                n = asio::buffer_copy(buffers, asio::buffer(st_->received));
+                st_->received.erase(0, n);
+                asio::post(std::move(self));  // never complete inside the initiating call
+                return;
+            }
+            self.complete(error_code{}, n);
         }
     };
 

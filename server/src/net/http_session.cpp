@@ -150,7 +150,8 @@ asio::awaitable<void> http_session::run() {
                 keep_alive = false;
             } else {
                 svc_.metrics().http_response(101);
-                std::make_shared<websocket_session>(std::move(stream_), svc_, std::move(slot))->start(parser.release());
+                std::make_shared<websocket_session>(std::move(stream_), svc_, std::move(slot))
+                    ->start(parser.release(), beast::buffers_to_string(buffer_.data()));
                 co_return;
             }
         } else {

@@ -39,7 +39,8 @@ std::uint64_t lookup_seed() {
 websocket_session::websocket_session(beast::tcp_stream&& stream, service& svc, std::unique_ptr<address_slots::slot> slot)
     : ws_(std::move(stream)), svc_(svc), slot_(std::move(slot)) {}
 
-void websocket_session::start(http::request<http::string_body> upgrade) {
+void websocket_session::start(http::request<http::string_body> upgrade, std::string received) {
+    ws_.next_layer().set_received(std::move(received));
     asio::co_spawn(ws_.get_executor(), run(std::move(upgrade)), [self = shared_from_this()](std::exception_ptr e) {
         if (!e) return;
         try {

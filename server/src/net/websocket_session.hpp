@@ -32,7 +32,8 @@ public:
     // `slot`: the per-address slot the caller acquired; held for the session's life.
     websocket_session(beast::tcp_stream&& stream, service& svc, std::unique_ptr<address_slots::slot> slot);
 
-    void start(http::request<http::string_body> upgrade);
+    // `received`: what the client sent after the upgrade request, read with it.
+    void start(http::request<http::string_body> upgrade, std::string received);
 
     // Queues a message for this client; callable from any thread.
     void send(std::shared_ptr<const std::string> text, signaling::server_type type);

@@ -156,7 +156,7 @@ test('kill -9 under load, then a restart on the same data dir: every acknowledge
     await Promise.race([enough, gaveUp]);
     clearTimeout(timer);
     assert.ok(acked.size >= target, `only ${acked.size} shares acknowledged in 20 s`);
-    const crash = await first.kill9();
+    const crash = await first.kill9('a crash under load, for the restart');
     stopped = true;
     await load;
     assert.equal(crash.signal, 'SIGKILL');

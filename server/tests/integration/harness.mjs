@@ -27,6 +27,7 @@ const VERBOSE = Boolean(process.env.PEERSHARE_TEST_VERBOSE);
 // Generous for a loaded 2-core machine; a passing test never waits this long.
 export const STEP_TIMEOUT_MS = 5000;
 const START_TIMEOUT_MS = 10000;
+// How long a process has to exit after SIGTERM before it is killed and the test fails.
 const STOP_TIMEOUT_MS = 5000;
 
 export function sleep(ms) {
@@ -103,10 +104,41 @@ class LoopbackEndpoint {
   }
 }
 
+// What in a server's stderr fails a test whatever the test did, unless the test declared the line
+// (`allowedErrors`): a line the log writes at error level (core/log.cpp: "<UTC time>Z error
+// <text>"). Reports of the sanitizers and of the C++ and C runtimes fail it always.
+const ERROR_LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z error (.*)$/;
+const CRASH_REPORTS = [
+  /(Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer/,
+  /^==\d+==(ERROR|WARNING)/,
+  /runtime error:/, // UBSan
+  /terminate called/, // an exception escaped, or a joinable std::thread was destroyed
+  /Assertion .* failed/, // assert()
+  /\*\*\* .* \*\*\*: terminated|stack smashing detected/, // glibc's fortify and stack checks
+  /double free|free\(\): invalid|malloc\(\): |corrupted size vs\. prev_size/, // glibc's heap checks
+];
+
+// The lines of `stderr` that report a failure: error-level log lines no pattern of `allowed`
+// matches, and every crash report.
+export function stderrProblems(stderr, allowed = []) {
+  const problems = [];
+  for (const line of stderr.split('\n')) {
+    if (CRASH_REPORTS.some((re) => re.test(line))) {
+      problems.push(`reported: ${line}`);
+      continue;
+    }
+    const m = ERROR_LOG_LINE.exec(line);
+    if (m && !allowed.some((re) => re.test(m[1]))) problems.push(`logged an error the test did not declare: ${line}`);
+  }
+  return problems;
+}
+
 export class ServerProcess extends LoopbackEndpoint {
   // `port`: 0 lets the server pick one; a fixed port lets a restarted server keep its address.
   // `descriptorLimit`: run the server under that RLIMIT_NOFILE (soft and hard), through prlimit(1).
-  constructor({ dataDir, args = [], label, port = 0, descriptorLimit }) {
+  // `allowedErrors`: patterns of the error-level log lines the test provokes on purpose, matched
+  // against the text after the level; any other error line fails the test (see `problems()`).
+  constructor({ dataDir, args = [], label, port = 0, descriptorLimit, allowedErrors = [] }) {
     super();
     this.dataDir = dataDir;
     this.args = args;
@@ -117,6 +149,22 @@ export class ServerProcess extends LoopbackEndpoint {
     this.stdout = '';
     this.port = undefined;
     this.exit = undefined; // {code, signal} once exited
+    this.allowedErrors = [...allowedErrors];
+    this.uncleanExit = undefined; // why the test ends this server other than by a clean stop
+    this.stopRequested = false;
+    this.stopResult = undefined; // {code, signal, forced} of the stop, or of an exit before it
+  }
+
+  // Declares that the test provokes error-level log lines matching `re` (after the level), from now on.
+  allowError(re) {
+    this.allowedErrors.push(re);
+  }
+
+  // Declares that this server will not end by a clean stop (the test kills it, or expects it to
+  // fail), and why; its exit is then not checked (its stderr still is).
+  expectUncleanExit(reason) {
+    if (!reason) throw new Error(`${this.label}: say why the server is not expected to exit cleanly`);
+    this.uncleanExit = reason;
   }
 
   async start() {
@@ -129,7 +177,10 @@ export class ServerProcess extends LoopbackEndpoint {
       : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // A spawn that fails (no binary, or one being relinked) ends with an error, never an exit.
-    this.exited = watchExit(child, (exit) => (this.exit = exit));
+    this.exited = watchExit(child, (exit) => {
+      this.exit = exit;
+      if (!this.stopRequested) this.stopResult = { ...exit, forced: false, unasked: true };
+    });
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk) => {
       this.stdout += chunk;
@@ -158,6 +209,7 @@ export class ServerProcess extends LoopbackEndpoint {
     try {
       this.port = await Promise.race([listening, timeout]);
     } catch (err) {
+      this.startFailure = err.message;
       this.killNow();
       throw err;
     } finally {
@@ -166,9 +218,17 @@ export class ServerProcess extends LoopbackEndpoint {
     return this;
   }
 
-  // SIGTERM, then SIGKILL after a deadline. Resolves to {code, signal, forced}.
+  // SIGTERM, then SIGKILL after a deadline. Resolves to {code, signal, forced}; `problems()` says
+  // whether that was a clean exit.
   async stop({ timeoutMs = STOP_TIMEOUT_MS } = {}) {
-    if (this.exit) return { ...this.exit, forced: false };
+    if (this.stopResult) return this.stopResult;
+    if (!this.child) return undefined;
+    this.stopRequested = true;
+    this.stopTimeoutMs = timeoutMs;
+    if (this.exit) {
+      this.stopResult = { ...this.exit, forced: false };
+      return this.stopResult;
+    }
     this.child.kill('SIGTERM');
     let timer;
     const timedOut = new Promise((resolve) => {
@@ -176,20 +236,46 @@ export class ServerProcess extends LoopbackEndpoint {
     });
     const r = await Promise.race([this.exited, timedOut]);
     clearTimeout(timer);
-    if (r !== 'timeout') return { ...r, forced: false };
+    if (r !== 'timeout') {
+      this.stopResult = { ...r, forced: false };
+      return this.stopResult;
+    }
     this.child.kill('SIGKILL');
     const e = await this.exited;
-    return { ...e, forced: true };
+    this.stopResult = { ...e, forced: true };
+    return this.stopResult;
   }
 
-  // kill -9: a crash, for restart tests.
-  async kill9() {
+  // kill -9: a crash, for restart tests. `reason` says why the test kills it (its exit is then
+  // not checked).
+  async kill9(reason) {
+    this.expectUncleanExit(reason);
     this.killNow();
     return this.exited;
   }
 
   killNow() {
+    this.stopRequested = true;
     if (!this.exit && this.child) this.child.kill('SIGKILL');
+  }
+
+  // Why this server, once stopped, fails the test: an exit other than code 0 on SIGTERM within the
+  // deadline (unless `expectUncleanExit` said why), and the lines of its stderr `stderrProblems`
+  // finds. Empty when all is well.
+  problems() {
+    if (!this.child) return [];
+    const problems = [];
+    const e = this.stopResult;
+    if (this.startFailure) problems.push(`did not start: ${this.startFailure}`);
+    else if (this.uncleanExit) {
+      // the test ends it on purpose
+    } else if (!e) problems.push('was never stopped');
+    else if (e.error) problems.push(`could not run: ${e.error.message}`);
+    else if (e.unasked) problems.push(`exited by itself (code ${e.code}, signal ${e.signal}) before the test stopped it`);
+    else if (e.forced) problems.push(`did not exit within ${this.stopTimeoutMs} ms of SIGTERM and was killed`);
+    else if (e.code !== 0 || e.signal !== null) problems.push(`exited with code ${e.code}, signal ${e.signal} on SIGTERM, not 0`);
+    problems.push(...stderrProblems(this.stderr, this.allowedErrors));
+    return problems;
   }
 
   describe() {
@@ -206,6 +292,7 @@ export class RedisProcess {
     this.port = undefined;
     this.log = '';
     this.exit = undefined;
+    this.problems = []; // unclean exits, over every start and stop
   }
 
   get url() {
@@ -228,13 +315,42 @@ export class RedisProcess {
     return this;
   }
 
-  // SIGTERM, and resolves once it has exited (and so no longer listens).
+  // SIGTERM (after a SIGCONT, in case a test paused it), and resolves once it has exited (and so
+  // no longer listens). An exit other than code 0 within the deadline is added to `problems`.
   async stop() {
-    if (!this.child || this.exit) return;
+    if (!this.child) return;
     this.child.kill('SIGCONT');
-    this.child.kill('SIGTERM');
-    await this.exited;
+    await stopTool(this, 'redis-server', () => this.child.kill('SIGTERM'));
   }
+}
+
+// Ends a test tool started by spawnTool: `terminate()` asks it to exit; SIGKILL after
+// STOP_TIMEOUT_MS. An exit by itself before it was asked, an exit other than code 0 and a kill at
+// the deadline are each added to owner.problems (what the scenario reports at cleanup).
+async function stopTool(owner, name, terminate) {
+  if (owner.exit) {
+    if (!owner.exitChecked) {
+      owner.exitChecked = true;
+      owner.problems.push(`${name} exited by itself before it was stopped (${describeExit(owner.exit)})`);
+    }
+    return;
+  }
+  terminate();
+  let timer;
+  const r = await Promise.race([owner.exited, new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS)))]);
+  clearTimeout(timer);
+  owner.exitChecked = true;
+  if (r === 'timeout') {
+    owner.child.kill('SIGKILL');
+    await owner.exited;
+    owner.problems.push(`${name} did not exit within ${STOP_TIMEOUT_MS} ms of being told to and was killed`);
+  } else if (r.code !== 0) {
+    owner.problems.push(`${name} did not exit cleanly when told to (${describeExit(r)})`);
+  }
+}
+
+function describeExit(exit) {
+  return exit.error ? exit.error.message : `code ${exit.code}, signal ${exit.signal}`;
 }
 
 // Resolves once `child` is gone: {code, signal} when it exited, {code: null, signal: null, error}
@@ -259,6 +375,7 @@ function spawnTool(owner, command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   owner.child = child;
   owner.exit = undefined;
+  owner.exitChecked = false;
   owner.exited = watchExit(child, (exit) => (owner.exit = exit));
   child.stdout.on('data', (d) => (owner.log += d));
   child.stderr.on('data', (d) => (owner.log += d));
@@ -298,6 +415,7 @@ export class NginxProcess extends LoopbackEndpoint {
     this.port = undefined;
     this.log = '';
     this.exit = undefined;
+    this.problems = []; // an unclean exit
   }
 
   // Starts it and resolves once /healthz answers 200 through it.
@@ -332,11 +450,10 @@ export class NginxProcess extends LoopbackEndpoint {
     return this;
   }
 
-  // SIGTERM to its pid, and resolves once it has exited.
+  // SIGTERM to its pid, and resolves once it has exited; an unclean exit is added to `problems`.
   async stop() {
-    if (!this.child || this.exit) return;
-    process.kill(this.child.pid, 'SIGTERM');
-    await this.exited;
+    if (!this.child) return;
+    await stopTool(this, 'nginx', () => process.kill(this.child.pid, 'SIGTERM'));
   }
 
   describe() {
@@ -404,26 +521,38 @@ function prefixLines(prefix, text) {
 
 // ---------------------------------------------------------------------------------------------
 // A test scenario: owns the servers, temp dirs and clients it creates, cleans them up, and adds the
-// servers' stderr to the error when the test fails.
+// servers' stderr to the error when the test fails. Cleanup stops every process it started and
+// fails the test when one did not end cleanly (see ServerProcess.problems() and stopTool).
 
 export async function scenario(fn) {
   const ctx = new Scenario();
+  let failure;
   try {
     await fn(ctx);
   } catch (err) {
-    const logs = [...ctx.servers, ...ctx.nginxes].map((s) => s.describe()).join('\n');
-    if (logs && err && typeof err === 'object') {
-      try {
-        err.message = `${err.message}\n${logs}`;
-      } catch {
-        // some errors have a read-only message; the logs are then printed instead
-        process.stderr.write(`${logs}\n`);
-      }
-    }
-    throw err;
-  } finally {
-    await ctx.cleanup();
+    failure = err;
   }
+  const problems = await ctx.cleanup();
+  if (!failure && problems.length === 0) return;
+  const report = problems.length ? `processes of the test did not end cleanly:\n${problems.map((p) => `  ${p}`).join('\n')}` : '';
+  if (!failure) failure = new Error(report);
+  else if (report) appendToError(failure, `\n${report}`);
+  const logs = [...ctx.servers, ...ctx.nginxes].map((s) => s.describe()).join('\n');
+  if (logs) appendToError(failure, `\n${logs}`);
+  throw failure;
+}
+
+// Appends `text` to an error's message; some errors have a read-only message: it is printed instead.
+function appendToError(err, text) {
+  if (err && typeof err === 'object') {
+    try {
+      err.message = `${err.message}${text}`;
+      return;
+    } catch {
+      // read-only
+    }
+  }
+  process.stderr.write(`${text}\n`);
 }
 
 class Scenario {
@@ -434,6 +563,7 @@ class Scenario {
     this.mounts = [];
     this.redises = [];
     this.nginxes = [];
+    this.tools = [];
   }
 
   // Starts nginx with the repo's configuration in front of `servers`; stopped at cleanup before them.
@@ -446,10 +576,10 @@ class Scenario {
 
   // `n` servers on one redis-server of their own (`--store`, plus `args`): several instances of
   // one deployment. Resolves {redis, servers}.
-  async startInstances(n, { args = [] } = {}) {
+  async startInstances(n, { args = [], allowedErrors } = {}) {
     const redis = await this.startRedis();
     const servers = [];
-    for (let i = 0; i < n; i++) servers.push(await this.startServer({ args: ['--store', redis.url, ...args] }));
+    for (let i = 0; i < n; i++) servers.push(await this.startServer({ args: ['--store', redis.url, ...args], allowedErrors }));
     return { redis, servers };
   }
 
@@ -476,18 +606,20 @@ class Scenario {
     try {
       await execFileAsync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
     } catch (err) {
-      const why = String(err.stderr || err.message).trim();
-      return { skip: `cannot mount a tmpfs (needs root): ${why}` };
+      // One line: node:test prints the reason after "# SKIP" on the test's own line.
+      const why = String(err.stderr || err.message).trim().split('\n')[0];
+      return { skip: `mounting a tmpfs needs root (${why})` };
     }
     this.mounts.push(dir);
     return { dir };
   }
 
   // Starts a server; `dataDir` reuses a directory (restart), `args` adds flags, `descriptorLimit`
-  // runs it under that file-descriptor limit.
-  async startServer({ args = [], dataDir, descriptorLimit } = {}) {
+  // runs it under that file-descriptor limit, `port` asks for a port (a restart keeping its
+  // address), `allowedErrors` lists the error lines the test provokes (ServerProcess).
+  async startServer({ args = [], dataDir, descriptorLimit, port, label, allowedErrors } = {}) {
     const dir = dataDir || (await this.tempDir());
-    const server = new ServerProcess({ dataDir: dir, args, descriptorLimit });
+    const server = new ServerProcess({ dataDir: dir, args, descriptorLimit, port, label, allowedErrors });
     this.servers.push(server);
     await server.start();
     return server;
@@ -507,16 +639,29 @@ class Scenario {
     return r;
   }
 
+  // Registers a process of the test's own that is not a server, Redis or nginx (coturn): `stop()`
+  // is called at cleanup, after the servers, and what it left in `problems` fails the test.
+  stopAtCleanup(tool) {
+    this.tools.push(tool);
+    return tool;
+  }
+
+  // Stops everything and resolves the problems found, one line each, naming the process.
   async cleanup() {
     for (const c of this.clients) c.terminate();
-    await Promise.all(this.nginxes.map((n) => n.stop().catch(() => {})));
-    await Promise.all(this.servers.map((s) => s.stop().catch(() => {})));
-    await Promise.all(this.redises.map((r) => r.stop().catch(() => {})));
+    await Promise.all(this.nginxes.map((n) => n.stop()));
+    await Promise.all(this.servers.map((s) => s.stop()));
+    await Promise.all([...this.redises, ...this.tools].map((r) => r.stop()));
+    const problems = [
+      ...this.servers.flatMap((s) => s.problems().map((p) => `${s.label} ${p}`)),
+      ...[...this.nginxes, ...this.redises, ...this.tools].flatMap((t) => t.problems),
+    ];
     for (const dir of this.mounts) {
       // Lazily if something still holds it, so the test run never leaves a mount behind.
       await execFileAsync('umount', [dir]).catch(() => execFileAsync('umount', ['-l', dir]).catch(() => {}));
     }
     await Promise.all(this.dirs.map((d) => fs.rm(d, { recursive: true, force: true }).catch(() => {})));
+    return problems;
   }
 }
 
@@ -758,18 +903,21 @@ export function closeTimer(sock, timeoutMs) {
 // payload yet).
 
 // `headers`: more request header lines ({name: value}); the 101 response's head is kept in
-// `upgradeHead`.
-export async function rawWebSocket(server, { headers = {} } = {}) {
+// `upgradeHead`. `after`: bytes (client frames) sent in the same TCP write as the upgrade request,
+// before any answer: a client that does not wait for the handshake.
+export async function rawWebSocket(server, { headers = {}, after } = {}) {
   const sock = net.connect(server.port, '127.0.0.1');
   await once(sock, 'connect');
   const key = crypto.randomBytes(16).toString('base64');
   const more = Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  sock.write(
+  const upgrade = Buffer.from(
     `GET /ws HTTP/1.1\r\nHost: ${server.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${more}\r\n`,
+    'latin1',
   );
+  sock.write(after ? Buffer.concat([upgrade, after]) : upgrade);
   const raw = new RawWs(sock);
   const head = await raw.readHttpHead();
   if (!/^HTTP\/1\.1 101/.test(head)) throw new Error(`raw upgrade refused: ${head}`);
@@ -1011,16 +1159,20 @@ export async function readMetrics(server) {
   return m;
 }
 
-// The sample's value; a labelled counter that has not been touched yet reads as 0.
+// The value of the one sample of `name` whose labels include `labels`. A missing sample fails,
+// naming it: a renamed or dropped metric must not read as 0 (the server renders every series, at
+// 0 until it moves). So does a choice of labels that matches several series.
 export function metric(samples, name, labels = {}) {
-  const hit = samples.find(
+  const hits = samples.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
-  return hit ? hit.value : 0;
-}
-
-export function hasSample(samples, name) {
-  return samples.some((s) => s.name === name);
+  const series = `${name}${Object.keys(labels).length ? JSON.stringify(labels) : ''}`;
+  if (hits.length === 0) {
+    const known = samples.filter((s) => s.name === name).map((s) => JSON.stringify(s.labels));
+    throw new Error(`/metrics has no sample ${series}${known.length ? `; ${name} has ${known.join(', ')}` : ''}`);
+  }
+  if (hits.length > 1) throw new Error(`/metrics has ${hits.length} samples matching ${series}: name every label`);
+  return hits[0].value;
 }
 
 export function randomId() {

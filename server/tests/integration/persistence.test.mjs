@@ -16,7 +16,7 @@ test('after kill -9 and a restart on the same data dir, shares and their exact m
     assert.equal(ann.type, 'announced');
     const infoBefore = (await getJson(first, `/api/resources/${uploaded.id}`)).body;
 
-    const crash = await first.kill9();
+    const crash = await first.kill9('a crash, for the restart');
     assert.equal(crash.signal, 'SIGKILL');
     const restartedAt = Math.floor(Date.now() / 1000);
     const second = await ctx.startServer({ dataDir: first.dataDir });

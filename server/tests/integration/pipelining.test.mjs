@@ -59,7 +59,7 @@ test('a signal to a connection whose own lookup waits on a stopped Redis arrives
     const b = await ctx.connect(srv);
     await a.request({ type: 'announce', resource: share.id, complete: true, metadata: share.base64 });
     await b.request({ type: 'announce', resource: share.id, complete: false });
-    const lookups = async () => metric(await readMetrics(srv), 'peershare_messages_in_total', { type: 'lookup' }) ?? 0;
+    const lookups = async () => metric(await readMetrics(srv), 'peershare_messages_in_total', { type: 'lookup' });
     const before = await lookups();
     redis.child.kill('SIGSTOP');
     try {

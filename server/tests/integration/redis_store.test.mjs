@@ -49,7 +49,7 @@ test('shares stored in Redis survive kill -9 of every instance and are served by
     const share = makeShare('survivor');
     assert.equal((await putMetadata(first, share.id, share.bytes)).status, 201);
     const before = (await getJson(first, `/api/resources/${share.id}`)).body;
-    await first.kill9();
+    await first.kill9('a crash of every instance: the shares must survive in Redis');
 
     const second = await ctx.startServer({ args: store(redis) });  // a new data dir: nothing comes from SQLite
     assert.match(second.stderr, /store: Redis at .*, 1 share\(s\) stored/);

@@ -103,7 +103,7 @@ test('the peers of a killed instance leave the swarm, with peer_left on the othe
     const share = makeShare('killed');
     const { holder, seeker } = await swarmAcross(ctx, a, b, share);
 
-    await a.kill9();
+    await a.kill9('a crashed instance: its peers must leave within the presence TTL');
     const killed = Date.now();
     const asker = await ctx.connect(b);
     await waitFor('the killed instance\'s peer to be no longer listed', async () => {

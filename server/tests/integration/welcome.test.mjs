@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { scenario } from './harness.mjs';
+import { clientFrame, OPCODE, randomId, rawWebSocket, scenario } from './harness.mjs';
 
 // Every limit §2.1 lists, with its value (a later protocol may add more; clients ignore those).
 function assertLimits(limits, expected) {
@@ -33,11 +33,34 @@ test('welcome carries a random 32-hex peer id, protocol 1, an ice_servers array 
     });
   }));
 
-test('welcome is sent once, before anything else', () =>
+test('welcome is sent once, before anything else, even to a client whose requests come with its upgrade', () =>
   scenario(async (ctx) => {
     const srv = await ctx.startServer();
-    const a = await ctx.connect(srv);
-    await a.assertNothing((m) => m.type === 'welcome', 'a second welcome');
+    // The upgrade request and three lookups leave in one TCP write: the server has the requests
+    // before it has sent anything.
+    const ids = ['early-1', 'early-2', 'early-3'];
+    const lookups = ids.map((id) => clientFrame(OPCODE.text, Buffer.from(JSON.stringify({ type: 'lookup', id, resource: randomId() }))));
+    const raw = await rawWebSocket(srv, { after: Buffer.concat(lookups) });
+    try {
+      const first = await raw.readFrame();
+      assert.ok(first, 'the server sent a frame');
+      assert.equal(first.opcode, OPCODE.text, `the first frame is a text frame (opcode ${first.opcode})`);
+      const welcome = JSON.parse(first.payload.toString('utf8'));
+      assert.equal(welcome.type, 'welcome', `the first message: ${JSON.stringify(welcome)}`);
+      // Then the replies, in order, and no second welcome up to the reply of a later request.
+      const after = [];
+      const reply = (id) => raw.readJson().catch((err) => assert.fail(`no reply to "${id}" (${err.message}) after ${JSON.stringify(after)}`));
+      for (const id of ids) after.push(await reply(id));
+      raw.writeText(JSON.stringify({ type: 'lookup', id: 'later', resource: randomId() }));
+      after.push(await reply('later'));
+      assert.deepEqual(
+        after.map((m) => [m?.type, m?.id, m?.code]),
+        [...ids, 'later'].map((id) => ['error', id, 'not_found']),
+        `what followed the welcome: ${JSON.stringify(after)}`,
+      );
+    } finally {
+      raw.destroy();
+    }
   }));
 
 test('welcome limits reflect the configured flags', () =>

@@ -10,4 +10,8 @@ export interface WireChannel {
   // Called whenever the send buffer drains to LOW_WATER or below.
   onDrain(listener: () => void): void;
   close(): void;
+  // True while the network path is down and the connection is restoring it (an ICE restart):
+  // blocks that do not arrive meanwhile are not the peer's stall. The connection gives up by
+  // itself (closes) if the path does not come back.
+  readonly interrupted?: boolean;
 }

@@ -24,7 +24,7 @@ import { PiecePicker, type BlockRequest } from './picker';
 import { decode, encode, encodeData, type WireMessage } from './wire';
 
 // A peer with requests outstanding that sends nothing for this long is dropped and its pieces go
-// to other peers.
+// to other peers. Time while its connection is interrupted does not count.
 export const STALL_TIMEOUT_MS = 15_000;
 // How often stalls are looked for.
 export const STALL_CHECK_INTERVAL_MS = 2_000;
@@ -88,6 +88,8 @@ interface PeerState {
   tokens: number;
   tokensAt: number;
   capTimer: ReturnType<typeof setTimeout> | null;
+  // When its connection was last seen interrupted (0: never): a stall counts from then at the latest.
+  interruptedAt: number;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -185,6 +187,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       tokens: 0,
       tokensAt: this.now(),
       capTimer: null,
+      interruptedAt: 0,
     };
     this.peers.set(id, p);
     channel.onDrain(() => void this.pump(p));
@@ -458,8 +461,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     const now = this.now();
     for (const p of [...this.peers.values()]) {
       if (!p.remote) continue;
+      if (p.channel.interrupted) {
+        p.interruptedAt = now;
+        continue;
+      }
       const since = this.picker.outstanding(p.id).since;
-      if (since !== null && now - since > STALL_TIMEOUT_MS) this.drop(p, 'stalled');
+      if (since !== null && now - Math.max(since, p.interruptedAt) > STALL_TIMEOUT_MS) this.drop(p, 'stalled');
     }
   }
 

@@ -90,6 +90,12 @@ export class PeerLink extends Emitter<PeerLinkEvents> implements WireChannel {
     return this.everOpened;
   }
 
+  // An open link whose network path is down (ICE disconnected or failed, or checking again after
+  // an ICE restart): WireChannel.interrupted.
+  get interrupted(): boolean {
+    return this.everOpened && !this.isClosed && this.pc.connectionState !== 'connected';
+  }
+
   // ICE failed: the side that offered tries once more with fresh candidates (an ICE restart)
   // before giving the peer up; the other side answers the new offer.
   private async onFailed(): Promise<void> {

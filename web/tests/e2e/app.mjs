@@ -85,11 +85,16 @@ export async function saveShare(person, resource, fileCount, dir) {
 
 export { saveDownload };
 
-// Sets an upload cap (KiB/s per peer) through the settings input, as a person would.
+// The lowest upload cap the page applies, in KiB/s (MIN_UPLOAD_CAP_BYTES in
+// web/src/engine/constants.ts): a holder held to it cannot serve much of a share meanwhile.
+export const LOWEST_UPLOAD_CAP_KIB = 64;
+
+// Sets an upload cap (KiB/s per peer) through the settings input, as a person would; null clears
+// it. The settings open first if they are closed. The page applies it to the next block it sends.
 export async function setUploadCap(person, kib) {
   const { page } = person;
-  await page.click('details.settings summary');
-  await page.fill('[data-testid=upload-cap]', String(kib));
+  if (!(await page.$eval('details.settings', (d) => d.open))) await page.click('details.settings summary');
+  await page.fill('[data-testid=upload-cap]', kib === null ? '' : String(kib));
   await page.dispatchEvent('[data-testid=upload-cap]', 'change');
 }
 

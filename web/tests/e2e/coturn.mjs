@@ -2,7 +2,8 @@
 // TURN REST-API authentication (use-auth-secret + static-auth-secret, the credentials peershare
 // mints), plain UDP/TCP only, in the foreground, not root-dependent, every file it writes (log, pid
 // file, SQLite user db) inside a temp dir of its own. It is ready when it answers a STUN Binding
-// request on its port (polled, no sleeps), and stop() ends it by pid: SIGTERM, then SIGKILL.
+// request on its port (polled, no sleeps), and stop() ends it by pid: SIGTERM, then SIGKILL; an
+// unclean end is kept in `problems` (a scenario's stopAtCleanup fails the test on it).
 //
 // Ports: the listening port (UDP and TCP) and a small relay range are picked below the kernel's
 // ephemeral range (/proc/sys/net/ipv4/ip_local_port_range), where port-0 binds of other processes
@@ -85,6 +86,7 @@ class Coturn {
     this.output = ''; // what coturn prints despite --no-stdout-log (early socket probes)
     this.exit = undefined;
     this.bindFailed = false;
+    this.problems = []; // unclean exits, over every start and stop (a restart stops it too)
     this.argv = [
       '-n', // no configuration file: /etc/turnserver.conf (Debian's says "syslog") is not read
       `--listening-ip=${HOST}`,
@@ -121,6 +123,7 @@ class Coturn {
   async start() {
     const child = spawn(TURNSERVER, this.argv, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    this.exitChecked = false;
     if (child.pid) live.add(child.pid);
     this.exited = watchExit(child, (exit) => {
       live.delete(child.pid);
@@ -183,9 +186,13 @@ class Coturn {
     }
   }
 
-  // SIGTERM, then SIGKILL after a deadline; never throws.
+  // SIGTERM, then SIGKILL after a deadline; never throws. coturn has no handler for SIGTERM, so
+  // a clean stop is an end by that signal (or exit code 0) within the deadline; anything else (an
+  // exit before it was stopped, another code or signal, the SIGKILL) is added to `problems`.
   async stop({ timeoutMs = STOP_TIMEOUT_MS } = {}) {
-    if (this.child && !this.exit) {
+    if (this.child && this.exit && !this.exitChecked) {
+      this.problems.push(`coturn exited before it was stopped (code ${this.exit.code}, signal ${this.exit.signal})`);
+    } else if (this.child && !this.exit) {
       try {
         process.kill(this.child.pid, 'SIGTERM');
       } catch {
@@ -201,8 +208,12 @@ class Coturn {
           // already gone
         }
         await this.exited;
+        this.problems.push(`coturn did not exit within ${timeoutMs} ms of SIGTERM and was killed`);
+      } else if (!(r.signal === 'SIGTERM' || r.code === 0)) {
+        this.problems.push(`coturn did not end cleanly on SIGTERM (code ${r.code}, signal ${r.signal})`);
       }
     }
+    this.exitChecked = true;
     if (this.onStopped) {
       const f = this.onStopped;
       this.onStopped = null;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { getJson, scenario, ServerProcess, waitFor } from '../../../server/tests/integration/harness.mjs';
+import { getJson, scenario, waitFor } from '../../../server/tests/integration/harness.mjs';
 import { makeRandomFile } from './browser.mjs';
 import { closePerson, openPerson, rowData, saveShare, setUploadCap, shareFiles, transferred, waitForRow, waitForState } from './app.mjs';
 
@@ -67,15 +67,13 @@ test('the server restarts mid-transfer: the transfer completes and the swarm is 
       await bob.page.goto(link);
       await waitForRow(bob, resource, 'a fifth of the pieces', (d) => Number(d.pieces) > 0 && Number(d.havePieces) >= Number(d.pieces) / 5);
 
-      await first.kill9();
+      await first.kill9('a crash mid-transfer, for the restart');
       await bob.page.waitForSelector('[data-testid=connection]:not([data-state=open])', { timeout: 15000 });
       const during = Number((await rowData(bob, resource)).havePieces);
       // The DataChannel does not need the server: pieces keep arriving while it is down.
       await waitForRow(bob, resource, 'pieces arriving while the server is down', (d) => Number(d.havePieces) > during);
 
-      const second = new ServerProcess({ dataDir, port: first.port, label: 'restarted' });
-      ctx.servers.push(second);
-      await second.start();
+      const second = await ctx.startServer({ dataDir, port: first.port, label: 'restarted' });
       await waitForState(bob, resource, 'seeding', { timeoutMs: 180_000 });
       const [saved] = await saveShare(bob, resource, 1, dir);
       assert.equal(saved.sha256, file.sha256);

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { getJson } from '../../../server/tests/integration/harness.mjs';
-import { makeRandomFile } from './browser.mjs';
+import { makeRandomFile, waitUntil } from './browser.mjs';
 import {
   closePerson,
   e2e,
+  LOWEST_UPLOAD_CAP_KIB,
   openLink,
   rowData,
   saveShare,
@@ -41,6 +42,28 @@ test('two browsers: a 50 MB random file arrives byte for byte', { timeout: TEST_
     assert.equal(saved.sha256, file.sha256);
   }));
 
+// Bytes each holder has uploaded for the share so far.
+async function uploads(holders, resource) {
+  return Promise.all(holders.map(async (h) => (await transferred(h, resource)).uploaded));
+}
+
+// Opens the link in `downloader` while every holder (each holding the whole share, so sending to
+// no one else) is held to the lowest upload cap, and waits until the downloader is connected to
+// all of them and each has sent it data. Held back like this, no holder can serve the share
+// before the last connection opens, whichever opens first. Resolves the holders' uploads then.
+async function connectToEveryHolder(downloader, link, resource, holders) {
+  for (const h of holders) await setUploadCap(h, LOWEST_UPLOAD_CAP_KIB);
+  const before = await uploads(holders, resource);
+  await openLink(downloader, link);
+  const names = holders.map((h) => h.label).join(' and ');
+  return waitUntil(`${downloader.label} to be connected to ${names}, with data from each`, async () => {
+    const row = await rowData(downloader, resource).catch(() => null);
+    if (!row || Number(row.peers) !== holders.length) return false;
+    const now = await uploads(holders, resource);
+    return now.every((n, i) => n > before[i]) ? now : false;
+  }, { timeoutMs: 90_000, intervalMs: 200 });
+}
+
 test('three browsers: a download pulls from both holders and completes', { timeout: TEST_TIMEOUT }, () =>
   e2e(async ({ server, dir, open }) => {
     const file = await makeRandomFile(dir, 'two-holders.bin', 24 * MiB);
@@ -49,16 +72,12 @@ test('three browsers: a download pulls from both holders and completes', { timeo
     const carol = await open('carol');
     const { link, resource } = await shareFiles(alice, [file.path]);
     await downloadFully(bob, link, resource);
-    // Equal caps so neither holder can serve everything before the other is asked, low enough that
-    // one holder alone would take about 12 s: room for the second connection to open on a loaded
-    // machine (each page logs when its connections open).
-    await setUploadCap(alice, 2048);
-    await setUploadCap(bob, 2048);
-    const before = { alice: (await transferred(alice, resource)).uploaded, bob: (await transferred(bob, resource)).uploaded };
-    await downloadFully(carol, link, resource);
-    const after = { alice: (await transferred(alice, resource)).uploaded, bob: (await transferred(bob, resource)).uploaded };
-    assert.ok(after.alice > before.alice, `alice uploaded to carol (${after.alice - before.alice} bytes)`);
-    assert.ok(after.bob > before.bob, `bob uploaded to carol (${after.bob - before.bob} bytes)`);
+    // Both holders send to carol (their uploads grew while she was connected to both, and neither
+    // had anyone else to send to: they hold the whole share); then the caps go and she finishes.
+    await connectToEveryHolder(carol, link, resource, [alice, bob]);
+    await setUploadCap(alice, null);
+    await setUploadCap(bob, null);
+    await waitForState(carol, resource, 'seeding', { timeoutMs: 180_000 });
     const [saved] = await saveShare(carol, resource, 1, dir);
     assert.equal(saved.sha256, file.sha256);
     const info = await getJson(server, `/api/resources/${resource}`);
@@ -73,13 +92,18 @@ test('a holder that leaves mid-transfer: the other holder finishes the download'
     const carol = await open('carol');
     const { link, resource } = await shareFiles(alice, [file.path]);
     await downloadFully(bob, link, resource);
-    await setUploadCap(alice, 2048);
-    await setUploadCap(bob, 2048);
-    await carol.page.goto(link);
-    const pieces = Number((await waitForRow(carol, resource, 'carol to have pieces', (d) => Number(d.pieces) > 0)).pieces);
-    await waitForRow(carol, resource, 'carol connected to both holders with a quarter done', (d) => Number(d.peers) === 2 && Number(d.havePieces) >= pieces / 4);
+    await connectToEveryHolder(carol, link, resource, [alice, bob]);
     await closePerson(alice);
+    // Read after alice is gone: nothing she sent can complete carol's download any more.
+    const atLeave = await transferred(carol, resource);
+    const row = await rowData(carol, resource);
+    assert.equal(atLeave.completedAt, null, `carol's download was incomplete when alice left: ${JSON.stringify(row)}`);
+    assert.ok(Number(row.havePieces) < Number(row.pieces), `carol lacked pieces when alice left: ${JSON.stringify(row)}`);
+    const [bobAtLeave] = await uploads([bob], resource);
+    await setUploadCap(bob, null);
     await waitForState(carol, resource, 'seeding', { timeoutMs: 180_000 });
+    const [bobAtEnd] = await uploads([bob], resource);
+    assert.ok(bobAtEnd > bobAtLeave, `bob uploaded after alice left (${bobAtEnd - bobAtLeave} bytes)`);
     const [saved] = await saveShare(carol, resource, 1, dir);
     assert.equal(saved.sha256, file.sha256);
   }));
@@ -95,8 +119,15 @@ test('a holder that sends corrupt data is dropped and the download still complet
     const carol = await open('carol');
     const { link, resource } = await shareFiles(alice, [file.path]);
     await downloadFully(mallory, link, resource);
-    await setUploadCap(alice, 2048);
-    await carol.page.goto(link);
+    // Alice is held to the lowest cap until carol has dropped mallory, so carol gets mallory's
+    // data whichever connection opens first; then alice serves the rest.
+    await setUploadCap(alice, LOWEST_UPLOAD_CAP_KIB);
+    await openLink(carol, link);
+    const dropping = await waitForRow(carol, resource, 'carol to drop the corrupting holder', (d) => /does not match its hash/.test(d.dropped), {
+      timeoutMs: 90_000,
+    });
+    assert.ok(Number(dropping.havePieces) < Number(dropping.pieces), `carol was still downloading: ${JSON.stringify(dropping)}`);
+    await setUploadCap(alice, null);
     await waitForState(carol, resource, 'seeding', { timeoutMs: 180_000 });
     const data = await rowData(carol, resource);
     assert.match(data.dropped, /does not match its hash/, `carol dropped the corrupting holder: ${JSON.stringify(data.dropped)}`);

@@ -221,6 +221,8 @@ export class End implements WireChannel {
   state: 'open' | 'closing' | 'closed' = 'open';
   // A held end delivers nothing (a silent stall); its messages stay buffered.
   held = false;
+  // What the owner's swarm reads as WireChannel.interrupted (a path being restored).
+  interrupted = false;
   private drains: (() => void)[] = [];
 
   constructor(

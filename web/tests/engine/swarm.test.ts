@@ -218,6 +218,30 @@ describe('Swarm: transfers', () => {
     expect(d.dropped.filter((x) => x.peer === 'B' && x.reason !== BOTH_COMPLETE)).toEqual([]);
   });
 
+  it('a peer is not dropped as stalled while its connection is interrupted; the stall counts from when it is back', async () => {
+    useFakeTime();
+    const share = await makeShare(6 * MiB);
+    const a = net.peer('A', share, { have: 'all', seeder: true });
+    const d = net.peer('D', share);
+    const la = net.connect(d, a);
+    await net.run(() => d.piecesFrom('A').length >= 1);
+
+    // The path goes down (what D's link reports while an ICE restart runs): nothing arrives.
+    la.ba.held = true;
+    la.ab.interrupted = true;
+    await net.advance(3 * STALL_TIMEOUT_MS, 500);
+    expect(d.dropped).toEqual([]);
+
+    // The path is back but A still sends nothing: now it is a stall, counted from the return.
+    la.ab.interrupted = false;
+    const back = Date.now();
+    await net.run(() => d.dropped.some((x) => x.peer === 'A'), { stepMs: 500, maxSteps: 100 });
+    const drop = d.dropped.find((x) => x.peer === 'A')!;
+    expect(drop.reason).toBe('stalled');
+    expect(drop.at - back).toBeGreaterThan(STALL_TIMEOUT_MS - STALL_CHECK_INTERVAL_MS);
+    expect(drop.at - back).toBeLessThanOrEqual(STALL_TIMEOUT_MS + STALL_CHECK_INTERVAL_MS);
+  });
+
   it('partial seeding: a downloader serves the pieces it has, and is asked only for pieces it advertised', async () => {
     const share = await makeShare(3 * MiB);
     const s = net.peer('S', share, { have: 'all', seeder: true });

@@ -227,21 +227,47 @@ const api = {
     return { afterOne, afterBoth, afterSave };
   },
 
-  // Writes `mib` MiB in pieces of `pieceSize`, reads it all back, and times both; the share is removed.
+  // Writes `mib` MiB in pieces of `pieceSize`, reads it all back (through read() and through
+  // blob() slices), and times both; the share is removed. Every piece differs (its index in its
+  // first bytes), and the SHA-256 of each piece written and of each piece read back is taken
+  // outside the timed parts: the digests over all of them say whether the bytes came back.
   async throughput(mib: number, pieceSize: number): Promise<{
     writeMBps: number;
     readMBps: number;
     blobReadMBps: number;
+    pieces: number;
+    bytesRead: number;
+    bytesReadFromBlob: number;
+    writtenDigest: string;
+    readDigest: string;
+    blobDigest: string;
   }> {
     const totalSize = mib * 1024 * 1024;
     const shareId = `bench-${Date.now()}`;
     const store = await storage.open(shareId, totalSize);
     const seed = pattern(pieceSize, 99);
+    const pieceAt = (at: number): Uint8Array<ArrayBuffer> => {
+      const piece = seed.slice(0, Math.min(pieceSize, totalSize - at));
+      new DataView(piece.buffer).setUint32(0, at / pieceSize);
+      return piece;
+    };
+    const offsets: number[] = [];
+    for (let at = 0; at < totalSize; at += pieceSize) offsets.push(at);
+    const digestOf = async (digests: Uint8Array[]): Promise<string> => {
+      const all = new Uint8Array(digests.length * 32);
+      digests.forEach((d, i) => all.set(d, i * 32));
+      return sha256(all);
+    };
+    const pieceDigest = async (bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> =>
+      new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    const written: Uint8Array[] = [];
+    for (const at of offsets) written.push(await pieceDigest(pieceAt(at)));
+
     let started = performance.now();
     // Keep a few writes in flight, as the swarm would with several peers delivering pieces.
     const inFlight = new Set<Promise<void>>();
-    for (let at = 0; at < totalSize; at += pieceSize) {
-      const write = store.write(at, seed.slice(0, Math.min(pieceSize, totalSize - at)));
+    for (const at of offsets) {
+      const write = store.write(at, pieceAt(at));
       inFlight.add(write);
       void write.finally(() => inFlight.delete(write));
       if (inFlight.size >= 4) await Promise.race(inFlight);
@@ -249,24 +275,41 @@ const api = {
     await Promise.all(inFlight);
     await store.saveHave(new Uint8Array(1)); // flushes the data: the writes are on disk
     const writeMs = performance.now() - started;
-    started = performance.now();
-    let check = 0;
-    for (let at = 0; at < totalSize; at += pieceSize) {
+
+    let readMs = 0;
+    let bytesRead = 0;
+    const read: Uint8Array[] = [];
+    for (const at of offsets) {
+      started = performance.now();
       const bytes = await store.read(at, Math.min(pieceSize, totalSize - at));
-      check ^= bytes[bytes.length - 1]!;
+      readMs += performance.now() - started;
+      bytesRead += bytes.length;
+      read.push(await pieceDigest(bytes));
     }
-    const readMs = performance.now() - started;
     const blob = await store.blob();
-    started = performance.now();
-    for (let at = 0; at < totalSize; at += pieceSize) {
+    let blobMs = 0;
+    let bytesReadFromBlob = 0;
+    const fromBlob: Uint8Array[] = [];
+    for (const at of offsets) {
+      started = performance.now();
       const bytes = new Uint8Array(await blob.slice(at, at + pieceSize).arrayBuffer());
-      check ^= bytes[0]!;
+      blobMs += performance.now() - started;
+      bytesReadFromBlob += bytes.length;
+      fromBlob.push(await pieceDigest(bytes));
     }
-    const blobMs = performance.now() - started;
     await store.destroy();
-    void check;
     const rate = (ms: number) => Math.round((totalSize / 1e6 / (ms / 1000)) * 10) / 10;
-    return { writeMBps: rate(writeMs), readMBps: rate(readMs), blobReadMBps: rate(blobMs) };
+    return {
+      writeMBps: rate(writeMs),
+      readMBps: rate(readMs),
+      blobReadMBps: rate(blobMs),
+      pieces: offsets.length,
+      bytesRead,
+      bytesReadFromBlob,
+      writtenDigest: await digestOf(written),
+      readDigest: await digestOf(read),
+      blobDigest: await digestOf(fromBlob),
+    };
   },
 };
 

@@ -1,6 +1,7 @@
 // Owns the real-browser storage test: builds the test page with vite, serves it on 127.0.0.1 and drives
 // headless Chromium to run the storage contract against OPFS and FileSource, hashFiles against
-// node:crypto, persistence across a reload, locking between tabs and a throughput probe.
+// node:crypto, persistence across a reload, locking between tabs and a throughput probe (which
+// checks that what it read back is what it wrote).
 //
 // Run: node --test web/tests/storage/browser/
 // Env: STORAGE_BENCH_MIB (default 64) sets the size of the throughput probe; CHROMIUM overrides the path.
@@ -273,7 +274,7 @@ test('a share open in one tab is refused to another with storage_unavailable', a
   await second.close();
 });
 
-test(`OPFS throughput (${BENCH_MIB} MiB)`, async (t) => {
+test(`OPFS throughput (${BENCH_MIB} MiB), reading back what was written`, async (t) => {
   const page = await newPage();
   const cdp = await context.newCDPSession(page);
   const heap = async () => {
@@ -288,7 +289,12 @@ test(`OPFS throughput (${BENCH_MIB} MiB)`, async (t) => {
       `pieces of ${pieceSize >> 10} KiB: write ${r.writeMBps} MB/s (flushed once at the end), read ${r.readMBps} MB/s, ` +
         `blob() slices ${r.blobReadMBps} MB/s, page JS heap after GC ${heapBefore.toFixed(1)} -> ${heapAfter.toFixed(1)} MB`,
     );
-    assert.ok(r.writeMBps > 0 && r.readMBps > 0);
+    const size = BENCH_MIB * 1024 * 1024;
+    assert.equal(r.pieces, Math.ceil(size / pieceSize));
+    assert.equal(r.bytesRead, size, 'read() returned every byte written');
+    assert.equal(r.bytesReadFromBlob, size, 'blob() slices returned every byte written');
+    assert.equal(r.readDigest, r.writtenDigest, 'the pieces read back through read() are the pieces written');
+    assert.equal(r.blobDigest, r.writtenDigest, 'the pieces read back through blob() are the pieces written');
     assert.ok(heapAfter - heapBefore < 16, 'the page heap kept share data');
   }
   await cdp.detach();
