@@ -58,13 +58,14 @@ export class BenchRun {
     return dir;
   }
 
-  // Starts build/bin/peershare on 127.0.0.1:<free port> with a temp data dir. `webRoot` serves a
-  // folder instead of the embedded app; `args` adds flags. Returns the harness ServerProcess
-  // (.origin, .wsUrl, .port, .describe()). Stopped by pid (SIGTERM, then SIGKILL) at cleanup.
-  async startServer({ webRoot, args = [], label } = {}) {
+  // Starts build/bin/peershare (or `bin`, another build) on 127.0.0.1:<free port> with a temp data
+  // dir. `webRoot` serves a folder instead of the embedded app; `args` adds flags. Returns the
+  // harness ServerProcess (.origin, .wsUrl, .port, .describe()). Stopped by pid (SIGTERM, then
+  // SIGKILL) at cleanup.
+  async startServer({ webRoot, args = [], label, bin } = {}) {
     const dataDir = await this.tempDir('peershare-bench-data-');
     const argv = [...(webRoot ? ['--web-root', webRoot] : []), ...args]; // keep log level info: the harness waits for the "listening on" line
-    const server = new ServerProcess({ dataDir, args: argv, label });
+    const server = new ServerProcess({ dataDir, args: argv, label, ...(bin ? { bin } : {}) });
     this.defer(() => server.stop());
     this.servers = [...(this.servers || []), server];
     await server.start();

@@ -16,6 +16,7 @@
 // Every run (smoke or full) fails unless its counts add up: every connection ready, every operation
 // sent answered and none refused (loadgen-run.mjs, reportProblems), every idle connection held.
 //   BENCH_RUNS=5 BENCH_LOAD_CONNECTIONS=400 BENCH_IDLE_CONNECTIONS=15000 node bench/load.bench.mjs
+//   BENCH_BEFORE_BIN=../other/build/bin/peershare node bench/load.bench.mjs   # also the build before a change
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -44,8 +45,16 @@ const CONFIGS = [
   { key: 't2p', threads: 2, io: 'per-thread', label: 'peershare, 2 threads, event loop per thread' },
 ];
 
-async function startPeershare(run, { threads, io = 'shared', label }, args = []) {
-  const server = await run.startServer({ args: ['--threads', String(threads), '--io-model', io, '--no-stun', ...UNLIMITED, ...args], label });
+// BENCH_BEFORE_BIN: another build of the server (the one before a change) measured in the same
+// rounds as the announce throughput's fastest configuration, so that a change is compared with
+// what it changed on the same machine at the same time. It is not a candidate for the target.
+const BEFORE_BIN = process.env.BENCH_BEFORE_BIN;
+const BEFORE = BEFORE_BIN
+  ? { key: 'before', threads: 2, io: 'per-thread', label: 'peershare before the change, 2 threads, event loop per thread', bin: BEFORE_BIN, before: true }
+  : null;
+
+async function startPeershare(run, { threads, io = 'shared', label, bin }, args = []) {
+  const server = await run.startServer({ args: ['--threads', String(threads), '--io-model', io, '--no-stun', ...UNLIMITED, ...args], label, bin });
   return { pid: server.child.pid, port: server.port, label };
 }
 
@@ -73,12 +82,13 @@ const PIPELINE_DEPTHS = [16, 64];
 async function announceThroughput(o) {
   const rows = [];
   const depths = [1, ...PIPELINE_DEPTHS];
-  const keys = ['bittorrent', ...CONFIGS.map((c) => c.key)];
+  const configs = [...CONFIGS, ...(BEFORE ? [BEFORE] : [])];
+  const keys = ['bittorrent', ...configs.map((c) => c.key)];
   const results = Object.fromEntries(depths.flatMap((d) => keys.map((k) => [`${k}@${d}`, []])));
   for (let round = 1; round <= o.runs; round++) {
     for (const depth of depths) {
       for (const which of keys) {
-        const config = CONFIGS.find((c) => c.key === which);
+        const config = configs.find((c) => c.key === which);
         const r = await withBench(async (run) => {
           const target = config ? await startPeershare(run, config) : await startBittorrentTracker(run);
           const rep = await loadgen(run, target, opsArgs({ ...o, depth, mix: '100,0,0', tracker: config ? 'peershare' : 'bittorrent' }));
@@ -94,7 +104,8 @@ async function announceThroughput(o) {
     summary[key] = {
       label: list[0].label,
       depth: list[0].depth,
-      peershare: !key.startsWith('bittorrent@'),
+      peershare: !key.startsWith('bittorrent@') && !key.startsWith('before@'),
+      before: key.startsWith('before@'),
       rps: median(list.map((r) => r.responses_per_s)),
       p50: median(list.map((r) => r.ops.announce.p50_us)) / 1000,
       p99: median(list.map((r) => r.ops.announce.p99_us)) / 1000,
@@ -107,7 +118,7 @@ async function announceThroughput(o) {
   }
   const all = Object.values(summary);
   const bestOf = (list) => list.reduce((a, b) => (b.rps > a.rps ? b : a));
-  const baseline = bestOf(all.filter((s) => !s.peershare));
+  const baseline = bestOf(all.filter((s) => !s.peershare && !s.before));
   const best = bestOf(all.filter((s) => s.peershare));
   for (const depth of depths) {
     const base = summary[`bittorrent@${depth}`];
@@ -116,9 +127,14 @@ async function announceThroughput(o) {
       rows.push([String(depth), s.label, s.rounds, `**${fmt(s.rps, 0)}**`, fmt(s.p50, 2), fmt(s.p99, 2), fmt(s.cores, 2), fmt(s.perCpu, 0), fmt(s.rps / base.rps, 2), fmt(s.perCpu / base.perCpu, 2)]);
     }
   }
+  // The change against the build before it: the same configuration, depth by depth.
+  const beforeAfter = BEFORE
+    ? depths.map((d) => ({ depth: d, before: summary[`before@${d}`].rps, after: summary[`t2p@${d}`].rps }))
+    : null;
   return {
     baseline,
     best,
+    beforeAfter,
     ratio: best.rps / baseline.rps,
     table: markdownTable(['in flight per connection', 'tracker', 'responses/s per round', 'median responses/s', 'p50 (ms)', 'p99 (ms)', 'tracker CPU (cores)', 'responses per CPU-second', 'ratio to bittorrent-tracker (same depth)', 'CPU-efficiency ratio'], rows),
   };
@@ -221,6 +237,10 @@ async function main() {
 
   const announce = await announceThroughput(o);
   log(`announce: best peershare ${fmt(announce.ratio, 2)} × best bittorrent-tracker (target ≥ 5)`);
+  const beforeAfter = announce.beforeAfter
+    ? announce.beforeAfter.map((b) => `${b.depth} in flight: ${fmt(b.after, 0)} / ${fmt(b.before, 0)} = ${fmt(b.after / b.before, 2)}`).join('; ')
+    : null;
+  if (beforeAfter) log(`announce, this build ÷ the build before (${BEFORE_BIN}): ${beforeAfter}`);
   const mixed = await mixedLoad(o);
   const held = await idleMemory(idle);
   const kib = held.perConnection / 1024;
@@ -238,6 +258,9 @@ async function main() {
     '',
     `Target: ≥ 5 × bittorrent-tracker's responses/s, each at its maximum rate (its best median over the depths). ${announce.ratio >= 5 ? 'Met' : 'Not met'}: ${fmt(announce.ratio, 2)} × (${announce.best.label}, ${announce.best.depth} in flight: ${fmt(announce.best.rps, 0)}/s; bittorrent-tracker, ${announce.baseline.depth} in flight: ${fmt(announce.baseline.rps, 0)}/s).`,
     '',
+    ...(beforeAfter
+      ? [`This build against the build before it (BENCH_BEFORE_BIN, same rounds, 2 threads with an event loop each), responses/s: ${beforeAfter}.`, '']
+      : []),
     `### Mixed load (announce 20 : lookup 20 : relay 60; relays between pairs of one swarm)`,
     '',
     mixed.table,

@@ -9,6 +9,8 @@
 //   node bench/transfer.bench.mjs --multi         # only the multi-source one (BENCH_CAP_KIB, default 2000)
 //   node bench/transfer.bench.mjs --smoke         # small and quick, checks it works, writes nothing (CI)
 //   BENCH_WEB_ROOT=web/dist node bench/...        # serve another build of the web app (A/B experiments)
+//   BENCH_BEFORE_BIN=../other/build/bin/peershare node bench/transfer.bench.mjs --single
+//                                                 # also the build before a change (server and its web app), same rounds
 //
 // Every run fails unless the downloader received the whole share and, multi-source, every holder
 // sent some of it and together at least all of it; the smoke run also saves the download and
@@ -55,11 +57,15 @@ async function serverArgs() {
   return process.env.BENCH_WEB_ROOT ? { webRoot: process.env.BENCH_WEB_ROOT } : {};
 }
 
+// Another build of the server, with the web app it embeds: the build before a change, measured in
+// the same rounds.
+const BEFORE_BIN = process.env.BENCH_BEFORE_BIN;
+
 // One peershare transfer of `file` from a fresh holder to a fresh on-disk downloader; `verify`
-// saves the download and compares it with `file`.
-async function singleSourceOnce(file, { verify = false } = {}) {
+// saves the download and compares it with `file`; `bin`: another build of the server.
+async function singleSourceOnce(file, { verify = false, bin } = {}) {
   return withBench(async (run) => {
-    const server = await run.startServer({ ...(await serverArgs()), label: 'peershare' });
+    const server = bin ? await run.startServer({ bin, label: 'peershare before' }) : await run.startServer({ ...(await serverArgs()), label: 'peershare' });
     const holder = await newPage(await run.launchBrowser());
     const profile = await run.tempDir('peershare-bench-profile-');
     const ctx = await launchPersistent(profile);
@@ -80,45 +86,58 @@ async function singleSource({ bytes, runs, smoke }) {
     const file = await makeRandomFile(dir, 'single.bin', bytes);
     const rows = [];
     for (let i = 0; i < runs; i++) {
-      // The order alternates, so a machine getting busier or quieter during a round does not
-      // favour one side.
-      let raw;
-      let ours;
-      if (i % 2 === 0) {
-        raw = (await measureRawDataChannel({ bytes, runs: 1, verify: smoke })).medianMBps;
-        ours = await singleSourceOnce(file, { verify: smoke });
-      } else {
-        ours = await singleSourceOnce(file, { verify: smoke });
-        raw = (await measureRawDataChannel({ bytes, runs: 1, verify: smoke })).medianMBps;
-      }
-      const ratio = ours.mbps / raw;
-      log(`single source round ${i + 1}/${runs}: raw ${fmt(raw)} MB/s, peershare ${fmt(ours.mbps)} MB/s, ratio ${fmt(ratio, 2)}`);
-      rows.push({ raw, ours: ours.mbps, ratio });
+      // The order turns round by round, so a machine getting busier or quieter during a round
+      // does not favour one side.
+      const measures = {
+        raw: async () => (await measureRawDataChannel({ bytes, runs: 1, verify: smoke })).medianMBps,
+        ours: async () => (await singleSourceOnce(file, { verify: smoke })).mbps,
+        ...(BEFORE_BIN ? { before: async () => (await singleSourceOnce(file, { verify: smoke, bin: BEFORE_BIN })).mbps } : {}),
+      };
+      const names = Object.keys(measures);
+      const order = names.map((_, k) => names[(i + k) % names.length]);
+      const got = {};
+      for (const name of order) got[name] = await measures[name]();
+      const row = { raw: got.raw, ours: got.ours, ratio: got.ours / got.raw };
+      if (BEFORE_BIN) Object.assign(row, { before: got.before, beforeRatio: got.before / got.raw });
+      log(`single source round ${i + 1}/${runs}: raw ${fmt(row.raw)} MB/s, peershare ${fmt(row.ours)} MB/s, ratio ${fmt(row.ratio, 2)}` +
+        (BEFORE_BIN ? `; before the change ${fmt(row.before)} MB/s, ratio ${fmt(row.beforeRatio, 2)}` : ''));
+      rows.push(row);
     }
     const result = {
       rows,
       ratio: median(rows.map((r) => r.ratio)),
       ratioOfMedians: median(rows.map((r) => r.ours)) / median(rows.map((r) => r.raw)),
+      ...(BEFORE_BIN ? { beforeRatio: median(rows.map((r) => r.beforeRatio)) } : {}),
     };
     if (!smoke) {
       await writeResults(
         'single-source transfer',
         [
-          markdownTable(
-            ['round', 'raw DataChannel (MB/s)', 'peershare (MB/s)', 'ratio'],
-            [
-              ...rows.map((r, i) => [i + 1, fmt(r.raw), fmt(r.ours), fmt(r.ratio, 2)]),
-              ['**median**', fmt(median(rows.map((r) => r.raw))), fmt(median(rows.map((r) => r.ours))), `**${fmt(result.ratio, 2)}**`],
-            ],
-          ),
+          BEFORE_BIN
+            ? markdownTable(
+                ['round', 'raw DataChannel (MB/s)', 'peershare (MB/s)', 'ratio', 'peershare before the change (MB/s)', 'ratio before'],
+                [
+                  ...rows.map((r, i) => [i + 1, fmt(r.raw), fmt(r.ours), fmt(r.ratio, 2), fmt(r.before), fmt(r.beforeRatio, 2)]),
+                  ['**median**', fmt(median(rows.map((r) => r.raw))), fmt(median(rows.map((r) => r.ours))), `**${fmt(result.ratio, 2)}**`,
+                    fmt(median(rows.map((r) => r.before))), `**${fmt(result.beforeRatio, 2)}**`],
+                ],
+              )
+            : markdownTable(
+                ['round', 'raw DataChannel (MB/s)', 'peershare (MB/s)', 'ratio'],
+                [
+                  ...rows.map((r, i) => [i + 1, fmt(r.raw), fmt(r.ours), fmt(r.ratio, 2)]),
+                  ['**median**', fmt(median(rows.map((r) => r.raw))), fmt(median(rows.map((r) => r.ours))), `**${fmt(result.ratio, 2)}**`],
+                ],
+              ),
           '',
           `Ratio of the medians: ${fmt(result.ratioOfMedians, 2)}.`,
           '',
+          ...(BEFORE_BIN ? [`The build before the change (BENCH_BEFORE_BIN: its server and the web app it embeds), same rounds: median ratio ${fmt(result.beforeRatio, 2)}.`, ''] : []),
           `Target: median ratio ≥ 0.90. ${result.ratio >= 0.9 ? 'Met.' : 'Not met.'}`,
         ].join('\n'),
         {
           extra: [
-            `${bytes} bytes per transfer, ${runs} rounds; each round runs the raw baseline and peershare (raw first in odd rounds, peershare first in even ones), each with fresh browsers`,
+            `${bytes} bytes per transfer, ${runs} rounds; each round runs the raw baseline and peershare${BEFORE_BIN ? ' and the build before the change' : ''} (the order turns round by round), each with fresh browsers`,
             'peershare: a holder seeding a picked file, a downloader with an on-disk profile (OPFS on disk); time from the first block to the last piece stored and its resume state saved; every piece SHA-256-verified',
           ],
         },
@@ -193,7 +212,7 @@ async function main() {
   if (busy) log(`warning: ${busy}`);
   if (!onlyMulti) {
     const r = await singleSource({ bytes, runs, smoke });
-    log(`single source: median ratio ${fmt(r.ratio, 2)} (target ≥ 0.90)`);
+    log(`single source: median ratio ${fmt(r.ratio, 2)} (target ≥ 0.90)${BEFORE_BIN ? `; the build before the change: ${fmt(r.beforeRatio, 2)}` : ''}`);
   }
   if (!onlySingle) {
     const r = await multiSource({ bytes: smoke ? 8 * MB : envBytes('BENCH_MULTI_BYTES', 60 * MB), capKiB, smoke });

@@ -138,8 +138,10 @@ export class ServerProcess extends LoopbackEndpoint {
   // `descriptorLimit`: run the server under that RLIMIT_NOFILE (soft and hard), through prlimit(1).
   // `allowedErrors`: patterns of the error-level log lines the test provokes on purpose, matched
   // against the text after the level; any other error line fails the test (see `problems()`).
-  constructor({ dataDir, args = [], label, port = 0, descriptorLimit, allowedErrors = [] }) {
+  // `bin`: another build of the server (a benchmark's "before"); the one under test by default.
+  constructor({ dataDir, args = [], label, port = 0, descriptorLimit, allowedErrors = [], bin = BIN }) {
     super();
+    this.bin = bin;
     this.dataDir = dataDir;
     this.args = args;
     this.descriptorLimit = descriptorLimit;
@@ -173,8 +175,8 @@ export class ServerProcess extends LoopbackEndpoint {
     const argv = ['serve', '--host', '127.0.0.1', '--port', String(this.requestedPort), '--data-dir', this.dataDir, ...stunArgs, ...this.args];
     this.argv = argv;
     const child = this.descriptorLimit
-      ? spawn('prlimit', [`--nofile=${this.descriptorLimit}:${this.descriptorLimit}`, '--', BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn('prlimit', [`--nofile=${this.descriptorLimit}:${this.descriptorLimit}`, '--', this.bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(this.bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // A spawn that fails (no binary, or one being relinked) ends with an error, never an exit.
     this.exited = watchExit(child, (exit) => {
@@ -199,7 +201,7 @@ export class ServerProcess extends LoopbackEndpoint {
         if (m) resolve(Number(m[1]));
       });
       this.exited.then((e) =>
-        reject(e.error ? new Error(`cannot run ${BIN}: ${e.error.message}`) : new Error(`server exited before listening (code ${e.code}, signal ${e.signal})`)),
+        reject(e.error ? new Error(`cannot run ${this.bin}: ${e.error.message}`) : new Error(`server exited before listening (code ${e.code}, signal ${e.signal})`)),
       );
     });
     let timer;
@@ -280,7 +282,7 @@ export class ServerProcess extends LoopbackEndpoint {
 
   describe() {
     const status = this.exit ? `exited (code ${this.exit.code}, signal ${this.exit.signal})` : 'running';
-    return `--- ${this.label}: ${BIN} ${(this.argv || []).join(' ')} [${status}] ---\n${this.stderr}${this.stdout ? `\n--- stdout ---\n${this.stdout}` : ''}`;
+    return `--- ${this.label}: ${this.bin} ${(this.argv || []).join(' ')} [${status}] ---\n${this.stderr}${this.stdout ? `\n--- stdout ---\n${this.stdout}` : ''}`;
   }
 }
 
