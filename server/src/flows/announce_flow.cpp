@@ -8,8 +8,9 @@
 
 namespace peershare::flows {
 
-announce_flow::announce_flow(const context& ctx, peer_id self, signaling::request_id id, signaling::announce request)
-    : ctx_(ctx), self_(std::move(self)), id_(std::move(id)), request_(std::move(request)) {}
+announce_flow::announce_flow(const context& ctx, const peer_id& self, signaling::request_id id,
+                             signaling::announce request)
+    : ctx_(ctx), self_(self), id_(std::move(id)), request_(std::move(request)) {}
 
 step announce_flow::start() {
     PS_ASSERT(state_ == state::created, "a flow starts once");
@@ -26,8 +27,8 @@ step announce_flow::start() {
     if (info_) return join();
     if (auto refused = ctx_.swarms.admits(self_, r); refused != errc::ok) return fail(refused);
     state_ = state::storing;
-    if (request_.metadata) return store_put{r, *request_.metadata};
-    return store_load{r};
+    if (request_.metadata) return store_put{std::cref(r), *request_.metadata};
+    return store_load{std::cref(r)};
 }
 
 step announce_flow::resume(result in) {
@@ -59,11 +60,25 @@ step announce_flow::resume(result in) {
     return fail(errc::internal);
 }
 
+step announce_flow::pending() const {
+    const auto& r = request_.resource;
+    switch (state_) {
+    case state::storing:
+        if (request_.metadata) return store_put{std::cref(r), *request_.metadata};
+        return store_load{std::cref(r)};
+    case state::joining: return directory_join{std::cref(r), std::cref(self_), request_.complete};
+    case state::created:
+    case state::done: break;
+    }
+    PS_ASSERT(false, "only a flow that waits has a pending step");
+    return finish{error_outcome(errc::internal, id_)};
+}
+
 // The membership goes into the directory first: with several instances, the swarm's size is
 // checked there, across instances; then here.
 step announce_flow::join() {
     state_ = state::joining;
-    return directory_join{{request_.resource, self_, request_.complete}};
+    return directory_join{std::cref(request_.resource), std::cref(self_), request_.complete};
 }
 
 step announce_flow::finish_join(std::size_t across) {

@@ -7,10 +7,10 @@
 
 namespace peershare::flows {
 
-lookup_flow::lookup_flow(const context& ctx, peer_id self, signaling::request_id id, signaling::lookup request,
+lookup_flow::lookup_flow(const context& ctx, const peer_id& self, signaling::request_id id, signaling::lookup request,
                          std::uint64_t seed)
     : ctx_(ctx),
-      self_(std::move(self)),
+      self_(self),
       id_(std::move(id)),
       request_(std::move(request)),
       rng_(static_cast<std::minstd_rand::result_type>(seed % std::minstd_rand::modulus)) {}
@@ -18,7 +18,7 @@ lookup_flow::lookup_flow(const context& ctx, peer_id self, signaling::request_id
 step lookup_flow::start() {
     PS_ASSERT(state_ == state::created, "a flow starts once");
     state_ = state::listing;
-    return directory_members{request_.resource};
+    return directory_members{std::cref(request_.resource)};
 }
 
 step lookup_flow::resume(result in) {
@@ -33,7 +33,7 @@ step lookup_flow::resume(result in) {
             members_ = std::move(m->members);
             if (auto info = ctx_.swarms.active_info(r)) return reply(*info);
             state_ = state::loading;
-            return store_get{r};
+            return store_get{std::cref(r)};
         }
         break;
     case state::loading:
@@ -51,6 +51,17 @@ step lookup_flow::resume(result in) {
     }
     PS_ASSERT(false, "the lookup flow got a result it did not ask for");
     return fail(errc::internal);
+}
+
+step lookup_flow::pending() const {
+    switch (state_) {
+    case state::listing: return directory_members{std::cref(request_.resource)};
+    case state::loading: return store_get{std::cref(request_.resource)};
+    case state::created:
+    case state::done: break;
+    }
+    PS_ASSERT(false, "only a flow that waits has a pending step");
+    return finish{error_outcome(errc::internal, id_)};
 }
 
 step lookup_flow::reply(const swarm_info& info) {

@@ -5,9 +5,9 @@
 
 namespace peershare::flows {
 
-signal_flow::signal_flow(const context& ctx, peer_id self, signaling::request_id id, signaling::signal request,
+signal_flow::signal_flow(const context& ctx, const peer_id& self, signaling::request_id id, signaling::signal request,
                          tracker::clock::time_point now)
-    : ctx_(ctx), self_(std::move(self)), id_(std::move(id)), request_(std::move(request)), now_(now) {}
+    : ctx_(ctx), self_(self), id_(std::move(id)), request_(std::move(request)), now_(now) {}
 
 step signal_flow::start() {
     PS_ASSERT(state_ == state::created, "a flow starts once");
@@ -24,7 +24,8 @@ step signal_flow::start() {
         return done(std::move(o));
     }
     state_ = state::relaying;
-    return directory_relay{std::move(*relayed.remote)};
+    envelope_ = std::move(relayed.remote);
+    return directory_relay{std::cref(*envelope_)};
 }
 
 step signal_flow::resume(result in) {
@@ -56,6 +57,12 @@ step signal_flow::resume(result in) {
         break;
     }
     return done(std::move(o));
+}
+
+step signal_flow::pending() const {
+    if (state_ == state::relaying && envelope_) return directory_relay{std::cref(*envelope_)};
+    PS_ASSERT(false, "only a flow that waits has a pending step");
+    return finish{error_outcome(errc::internal, id_)};
 }
 
 step signal_flow::done(outcome o) {

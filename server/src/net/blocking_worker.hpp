@@ -32,6 +32,9 @@ public:
     // Whether a call leaves the caller's thread (the caller then suspends until it is done).
     bool hops() const noexcept { return thread_ != nullptr; }
 
+    // The object itself, for calls made on the spot when hops() is false (no coroutine, no wait).
+    Target& inline_target() noexcept { return target_; }
+
     // Runs `fn(target)` and resumes the caller with its result, on the caller's executor; an
     // exception thrown by `fn` is rethrown here.
     template <class F>

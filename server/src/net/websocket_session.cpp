@@ -88,7 +88,9 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
         svc_.metrics().message_in(flows::intake::counted_as(verdict));
         if (auto* h = std::get_if<flows::intake::handle>(&verdict)) {
             try {
-                co_await handle(h->message);
+                // Most requests finish here, without waiting; one that waits on the store or Redis
+                // is awaited, the next frame read only after it.
+                if (auto waiting = handle(h->message)) co_await waiting->finish(*this);
             } catch (const std::exception& e) {
                 PS_LOG(error, "peer " << short_id(id_) << ": handling "
                                       << signaling::name_of(signaling::type_of(h->message.payload)) << " failed: " << e.what());
@@ -113,42 +115,78 @@ asio::awaitable<void> websocket_session::run(http::request<http::string_body> up
     abort();
 }
 
-asio::awaitable<void> websocket_session::handle(signaling::client_message& message) {
+template <class Flow>
+struct websocket_session::parked final : websocket_session::parked_flow {
+    explicit parked(Flow&& f) : flow(std::move(f)) {}
+    asio::awaitable<void> finish(websocket_session& session) override { co_await session.finish_waiting(flow); }
+    Flow flow;
+};
+
+std::unique_ptr<websocket_session::parked_flow> websocket_session::handle(signaling::client_message& message) {
     const auto ctx = svc_.flow_context();
     auto& payload = message.payload;
-    if (auto* a = std::get_if<signaling::announce>(&payload)) {
-        flows::announce_flow flow(ctx, *id_, message.id, std::move(*a));
-        co_await carry_out(flow);
-    } else if (auto* l = std::get_if<signaling::lookup>(&payload)) {
-        flows::lookup_flow flow(ctx, *id_, message.id, std::move(*l), lookup_seed());
-        co_await carry_out(flow);
-    } else if (auto* s = std::get_if<signaling::signal>(&payload)) {
-        flows::signal_flow flow(ctx, *id_, message.id, std::move(*s), std::chrono::steady_clock::now());
-        co_await carry_out(flow);
-    } else if (auto* v = std::get_if<signaling::leave>(&payload)) {
-        apply(flows::leave(ctx, *id_, message.id, *v));
-    } else if (std::holds_alternative<signaling::ice_refresh>(payload)) {
+    if (auto* a = std::get_if<signaling::announce>(&payload))
+        return run_flow(flows::announce_flow(ctx, *id_, message.id, std::move(*a)));
+    if (auto* l = std::get_if<signaling::lookup>(&payload))
+        return run_flow(flows::lookup_flow(ctx, *id_, message.id, std::move(*l), lookup_seed()));
+    if (auto* g = std::get_if<signaling::signal>(&payload))
+        return run_flow(flows::signal_flow(ctx, *id_, message.id, std::move(*g), std::chrono::steady_clock::now()));
+    if (auto* v = std::get_if<signaling::leave>(&payload)) apply(flows::leave(ctx, *id_, message.id, *v));
+    else if (std::holds_alternative<signaling::ice_refresh>(payload))
         apply(flows::ice_refresh(*id_, message.id, svc_.config().ice, host_, unix_now()));
+    return nullptr;
+}
+
+template <class Flow>
+std::unique_ptr<websocket_session::parked_flow> websocket_session::run_flow(Flow&& flow) {
+    flows::step s = flow.start();
+    if (advance(flow, s)) return nullptr;
+    // The step names what it is about inside the flow: the moved flow asks for it again.
+    return std::make_unique<parked<Flow>>(std::move(flow));
+}
+
+template <class Flow>
+bool websocket_session::advance(Flow& flow, flows::step& s) {
+    for (;;) {
+        if (auto* f = std::get_if<flows::finish>(&s)) {
+            apply(std::move(f->result));
+            return true;
+        }
+        auto r = carry_inline(s);
+        if (!r) return false;
+        s = flow.resume(std::move(*r));
     }
 }
 
 template <class Flow>
-asio::awaitable<void> websocket_session::carry_out(Flow& flow) {
-    flows::step s = flow.start();
-    while (!std::holds_alternative<flows::finish>(s)) {
-        auto r = co_await carry(s);
+asio::awaitable<void> websocket_session::finish_waiting(Flow& flow) {
+    flows::step s = flow.pending();
+    do {
+        auto r = co_await carry(s);  // g++ 12: the awaited value is named before it is used (see carry)
         s = flow.resume(std::move(r));
+    } while (!advance(flow, s));
+}
+
+std::optional<flows::result> websocket_session::carry_inline(const flows::step& step) {
+    auto& worker = svc_.directory();
+    if (worker.hops()) return std::nullopt;  // store steps always wait: the store has its own thread
+    auto& d = worker.inline_target();
+    try {
+        if (const auto* join = std::get_if<flows::directory_join>(&step))
+            return flows::join_done{d.join(join->resource, join->peer, join->complete)};
+        if (const auto* members = std::get_if<flows::directory_members>(&step))
+            return flows::members_done{d.members(members->id)};
+        if (const auto* relay = std::get_if<flows::directory_relay>(&step)) return flows::relay_done{d.relay(relay->envelope)};
+    } catch (const store_error& e) {
+        return flows::unavailable{e.what()};
     }
-    apply(std::move(std::get<flows::finish>(s).result));
+    return std::nullopt;
 }
 
 asio::awaitable<flows::result> websocket_session::carry(const flows::step& step) {
     // While the connection waits on another thread, what it gathered is sent, and what it is sent
-    // meanwhile goes out at once (corked_stream::waiting_scope). An inline call needs neither.
-    std::optional<corked_stream::waiting_scope> waiting;
-    const bool store_step = std::holds_alternative<flows::store_put>(step) || std::holds_alternative<flows::store_load>(step) ||
-                            std::holds_alternative<flows::store_get>(step);
-    if (store_step ? svc_.store().hops() : svc_.directory().hops()) waiting.emplace(ws_.next_layer());
+    // meanwhile goes out at once (corked_stream::waiting_scope).
+    corked_stream::waiting_scope waiting(ws_.next_layer());
     // Each awaited value is kept in a named local before it is wrapped: g++ 12 destroys temporaries
     // of a full-expression holding co_await twice.
     try {
@@ -167,7 +205,7 @@ asio::awaitable<flows::result> websocket_session::carry(const flows::step& step)
             co_return flows::load_done{std::move(record)};
         }
         if (const auto* join = std::get_if<flows::directory_join>(&step)) {
-            auto joined = co_await directory.call([&](swarm_directory& d) { return d.join(join->membership); });
+            auto joined = co_await directory.call([&](swarm_directory& d) { return d.join(join->resource, join->peer, join->complete); });
             co_return flows::join_done{joined};
         }
         if (const auto* members = std::get_if<flows::directory_members>(&step)) {

@@ -43,11 +43,32 @@ public:
 
 private:
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
-    // Runs the flow of one valid request to its end.
-    asio::awaitable<void> handle(signaling::client_message& message);
+    // A request's flow stopped at a step that waits on another thread, kept on the heap (the
+    // common flows never wait, and run without an allocation or a coroutine frame of their own).
+    struct parked_flow {
+        virtual ~parked_flow() = default;
+        // Carries the flow out from the step it waits on, to its end.
+        virtual asio::awaitable<void> finish(websocket_session& session) = 0;
+    };
     template <class Flow>
-    asio::awaitable<void> carry_out(Flow& flow);
-    // Carries out one store or directory step; what came of it resumes the flow.
+    struct parked;
+
+    // Runs the flow of one valid request: to its end when no step waits (nullptr), otherwise up
+    // to the step that waits, returned parked for run() to await.
+    std::unique_ptr<parked_flow> handle(signaling::client_message& message);
+    // Runs `flow` from its start; parks it at a step that waits.
+    template <class Flow>
+    std::unique_ptr<parked_flow> run_flow(Flow&& flow);
+    // Carries out the steps of `flow` that need no wait, from `s` on; true once it finished (its
+    // outcome applied), false at a step that waits on another thread.
+    template <class Flow>
+    bool advance(Flow& flow, flows::step& s);
+    // Carries out the flow from the step it waits on, to its end.
+    template <class Flow>
+    asio::awaitable<void> finish_waiting(Flow& flow);
+    // A step carried out on the spot (a directory that does not block); nullopt for one that waits.
+    std::optional<flows::result> carry_inline(const flows::step& step);
+    // Carries out one store or directory step on its worker's thread; what came of it resumes the flow.
     asio::awaitable<flows::result> carry(const flows::step& step);
     // Sends, delivers and records what a flow decided.
     void apply(flows::outcome&& o);

@@ -176,16 +176,16 @@ redis_swarms::~redis_swarms() = default;
 
 const std::string& redis_swarms::instance() const noexcept { return impl_->id; }
 
-redis_swarms::join_result redis_swarms::join(const cluster::membership& m) {
+redis_swarms::join_result redis_swarms::join(const resource_id& resource, const peer_id& peer, bool complete) {
     auto& d = *impl_;
-    auto key = std::make_pair(m.resource.str(), m.peer.str());
-    auto envelope = cluster::encode(cluster::joined_envelope{m.resource, m.peer, m.complete});
-    auto value = cluster::member_value(d.id, m.complete);
-    auto entry = cluster::membership_entry(m.resource, m.peer);
+    auto key = std::make_pair(resource.str(), peer.str());
+    auto envelope = cluster::encode(cluster::joined_envelope{resource, peer, complete});
+    auto value = cluster::member_value(d.id, complete);
+    auto entry = cluster::membership_entry(resource, peer);
     redis::reply_ptr r;
     try {
-        r = d.commands.eval("join", join_script.c_str(), {swarm_key(m.resource), members_key(d.id)},
-                            {m.peer.str(), value, d.max_swarm_size, entry, channel_prefix, d.id, envelope});
+        r = d.commands.eval("join", join_script.c_str(), {swarm_key(resource), members_key(d.id)},
+                            {peer.str(), value, d.max_swarm_size, entry, channel_prefix, d.id, envelope});
     } catch (const store_error&) {
         d.unsure.insert(key);  // it may have been written: removed by the next resync unless held by then
         resync_needed_ = true;
@@ -262,7 +262,7 @@ void redis_swarms::resync(const std::vector<cluster::membership>& local) {
         }
         std::size_t refused = 0;
         for (const auto& m : local)
-            if (join(m).error != errc::ok) ++refused;
+            if (join(m.resource, m.peer, m.complete).error != errc::ok) ++refused;
         if (refused > 0)
             PS_LOG(warn, "cluster: " << refused << " membership(s) held here no longer fit their swarm in Redis");
         PS_LOG(info, "cluster: rewrote " << local.size() << " membership(s) of instance " << d.id << " into Redis");

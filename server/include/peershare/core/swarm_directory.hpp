@@ -33,9 +33,9 @@ public:
         errc error = errc::ok;  // ok or swarm_full (the swarm's size across instances)
         std::size_t size = 0;   // members across instances after the join; 0: none beyond this instance's
     };
-    // Records that `m.peer`, a connection of this instance, is in the swarm (or changed its flag),
-    // before the tracker does; tells the other instances with members in the swarm.
-    virtual join_result join(const cluster::membership& m) = 0;
+    // Records that `peer`, a connection of this instance, is in the swarm of `resource` (or changed
+    // its `complete` flag), before the tracker does; tells the other instances with members in it.
+    virtual join_result join(const resource_id& resource, const peer_id& peer, bool complete) = 0;
 
     // Removes a membership of this instance and tells the other instances. Never throws: one that
     // could not be removed is retried later by the implementation.
@@ -63,7 +63,7 @@ public:
 
     bool spans_instances() const noexcept override { return false; }
     bool blocking() const noexcept override { return false; }
-    join_result join(const cluster::membership&) override { return {}; }
+    join_result join(const resource_id&, const peer_id&, bool) override { return {}; }
     void leave(const resource_id&, const peer_id&) override {}
     std::vector<member_view> members(const resource_id& resource) override;
     route relay(const cluster::signal_envelope&) override { return route::unknown_peer; }

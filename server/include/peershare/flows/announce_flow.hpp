@@ -17,10 +17,14 @@ namespace peershare::flows {
 
 class announce_flow {
 public:
-    announce_flow(const context& ctx, peer_id self, signaling::request_id id, signaling::announce request);
+    // `self`: the announcing connection's peer id; it must outlive the flow.
+    announce_flow(const context& ctx, const peer_id& self, signaling::request_id id, signaling::announce request);
 
     step start();
     step resume(result r);
+    // The step the flow waits on now, asked for again: a step names what it is about by reference
+    // into its flow, so a flow moved while it waits (to the heap) gives it anew.
+    step pending() const;
 
 private:
     enum class state { created, storing, joining, done };
@@ -31,7 +35,7 @@ private:
     step fail_unavailable(std::string_view where, std::string_view why);
 
     context ctx_;
-    peer_id self_;
+    const peer_id& self_;
     signaling::request_id id_;
     signaling::announce request_;
     state state_ = state::created;

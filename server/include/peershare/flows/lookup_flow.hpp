@@ -19,11 +19,15 @@ namespace peershare::flows {
 class lookup_flow {
 public:
     // `seed` picks which members a long list shows (so that load spreads over the swarm).
-    lookup_flow(const context& ctx, peer_id self, signaling::request_id id, signaling::lookup request,
+    // `self`: the asking connection's peer id; it must outlive the flow.
+    lookup_flow(const context& ctx, const peer_id& self, signaling::request_id id, signaling::lookup request,
                 std::uint64_t seed);
 
     step start();
     step resume(result r);
+    // The step the flow waits on now, asked for again: a step names what it is about by reference
+    // into its flow, so a flow moved while it waits (to the heap) gives it anew.
+    step pending() const;
 
 private:
     enum class state { created, listing, loading, done };
@@ -32,7 +36,7 @@ private:
     step fail(errc code);
 
     context ctx_;
-    peer_id self_;
+    const peer_id& self_;
     signaling::request_id id_;
     signaling::lookup request_;
     // Cheap to seed per request (a Mersenne Twister is not), and good enough to spread load.

@@ -11,17 +11,22 @@
 #include "peershare/flows/step.hpp"
 
 #include <chrono>
+#include <optional>
 
 namespace peershare::flows {
 
 class signal_flow {
 public:
     // `now`: the negotiation clock (steady), for the tracker's expiries.
-    signal_flow(const context& ctx, peer_id self, signaling::request_id id, signaling::signal request,
+    // `self`: the sending connection's peer id; it must outlive the flow.
+    signal_flow(const context& ctx, const peer_id& self, signaling::request_id id, signaling::signal request,
                 tracker::clock::time_point now);
 
     step start();
     step resume(result r);
+    // The step the flow waits on now, asked for again: a step names what it is about by reference
+    // into its flow, so a flow moved while it waits (to the heap) gives it anew.
+    step pending() const;
 
 private:
     enum class state { created, relaying, done };
@@ -29,11 +34,12 @@ private:
     step done(outcome o);
 
     context ctx_;
-    peer_id self_;
+    const peer_id& self_;
     signaling::request_id id_;
     signaling::signal request_;
     tracker::clock::time_point now_;
     state state_ = state::created;
+    std::optional<cluster::signal_envelope> envelope_;  // for a recipient on another instance
     std::vector<note> notes_;
 };
 

@@ -16,6 +16,7 @@
 #include "peershare/core/tracker.hpp"
 #include "peershare/store/resource_store.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,32 +26,36 @@
 namespace peershare::flows {
 
 // ---- steps: what a flow asks for ----
+//
+// A step names what it is about by reference into the flow, which outlives it while the caller
+// carries it out: no id is copied on the way (ids are strings, and this is the busiest path).
 
-// store_share(): stores verified metadata; answered with put_done. `metadata` points into the flow,
-// which outlives the step.
+// store_share(): stores verified metadata; answered with put_done.
 struct store_put {
-    resource_id id;
+    std::reference_wrapper<const resource_id> id;
     std::string_view metadata;
 };
 // load_share(): the stored record with its last_seen raised; answered with load_done.
 struct store_load {
-    resource_id id;
+    std::reference_wrapper<const resource_id> id;
 };
 // resource_store::get(): the stored record; answered with load_done.
 struct store_get {
-    resource_id id;
+    std::reference_wrapper<const resource_id> id;
 };
 // swarm_directory::join(); answered with join_done.
 struct directory_join {
-    cluster::membership membership;
+    std::reference_wrapper<const resource_id> resource;
+    std::reference_wrapper<const peer_id> peer;
+    bool complete = false;
 };
 // swarm_directory::members(); answered with members_done.
 struct directory_members {
-    resource_id id;
+    std::reference_wrapper<const resource_id> id;
 };
 // swarm_directory::relay(); answered with relay_done.
 struct directory_relay {
-    cluster::signal_envelope envelope;
+    std::reference_wrapper<const cluster::signal_envelope> envelope;
 };
 
 // A line for the server's log.

@@ -41,7 +41,7 @@ public:
     // Records the membership and, when it is new or its flag changed, tells every other instance
     // with members in the swarm (peer_joined). A membership whose outcome is unknown (the call
     // threw) is removed again by the next resync unless it is held here by then.
-    join_result join(const cluster::membership& m) override;
+    join_result join(const resource_id& resource, const peer_id& peer, bool complete) override;
 
     // Removes the membership and tells the other instances (peer_left). Never throws: one that
     // could not be removed is removed by the next resync.

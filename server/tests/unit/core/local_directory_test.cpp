@@ -19,7 +19,7 @@ TEST(local_directory, lists_the_trackers_members_and_adds_nothing_else) {
     EXPECT_FALSE(dir.spans_instances());
     EXPECT_FALSE(dir.blocking()) << "calls run inline on the network thread";
     auto a = swarms.connect();
-    auto joined = dir.join({resource(1), a, true});
+    auto joined = dir.join(resource(1), a, true);
     EXPECT_EQ(joined.error, errc::ok);
     EXPECT_EQ(joined.size, 0u) << "no members beyond this instance's";
     EXPECT_TRUE(dir.members(resource(1)).empty()) << "the tracker has not joined it yet";

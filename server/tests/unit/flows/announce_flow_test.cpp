@@ -43,7 +43,7 @@ protected:
         if (std::holds_alternative<flows::store_put>(s)) return flows::put_done{true};
         if (const auto* load = std::get_if<flows::store_load>(&s)) {
             for (unsigned n = 0; n < 8; ++n)
-                if (id_of(n) == load->id) return flows::load_done{resource_record{load->id, test::metadata_bytes(n), 1, 1}};
+                if (id_of(n) == load->id.get()) return flows::load_done{resource_record{load->id, test::metadata_bytes(n), 1, 1}};
         }
         if (std::holds_alternative<flows::directory_join>(s)) return flows::join_done{};
         ADD_FAILURE() << "unexpected step " << test::step_name(s);
@@ -63,10 +63,10 @@ protected:
 TEST_F(announce_flow_test, a_new_share_is_stored_then_joined_in_the_directory_then_in_the_tracker) {
     auto d = announce(1, true, working, true);
     ASSERT_EQ(d.step_names(), (std::vector<std::string>{"store_put", "directory_join"}));
-    const auto& put = std::get<flows::store_put>(d.steps[0]);
-    EXPECT_EQ(put.id, id_of(1));
+    const auto& put = d.steps[0];
+    EXPECT_EQ(put.resource, id_of(1));
     EXPECT_EQ(put.metadata, test::metadata_bytes(1)) << "the decoded bytes, as verified";
-    const auto& join = std::get<flows::directory_join>(d.steps[1]).membership;
+    const auto& join = d.steps[1];
     EXPECT_EQ(join.resource, id_of(1));
     EXPECT_EQ(join.peer, self);
     EXPECT_TRUE(join.complete);
@@ -222,6 +222,27 @@ TEST_F(announce_flow_test, a_result_the_flow_did_not_ask_for_is_a_bug) {
     announce_flow flow(ctx(), self, std::uint64_t{7}, std::move(a));
     ASSERT_TRUE(std::holds_alternative<flows::store_put>(flow.start()));
     EXPECT_DEATH(flow.resume(flows::relay_done{swarm_directory::route::delivered}), "the announce flow got a result it did not ask for");
+}
+
+TEST_F(announce_flow_test, a_flow_moved_while_it_waits_asks_again_for_the_step_it_waits_on) {
+    signaling::announce a{id_of(1), true, test::metadata_bytes(1)};
+    announce_flow flow(ctx(), self, std::uint64_t{7}, std::move(a));
+    auto first = test::record(flow.start());
+    announce_flow moved(std::move(flow));
+    auto again = test::record(moved.pending());
+    EXPECT_EQ(again.name, "store_put");
+    EXPECT_EQ(again.resource, first.resource);
+    EXPECT_EQ(again.metadata, first.metadata);
+    auto joined = test::record(moved.resume(flows::put_done{true}));
+    announce_flow moved_again(std::move(moved));
+    auto join = test::record(moved_again.pending());
+    EXPECT_EQ(join.name, "directory_join");
+    EXPECT_EQ(join.resource, joined.resource);
+    EXPECT_EQ(join.peer, self);
+    EXPECT_TRUE(join.complete);
+    auto done = moved_again.resume(flows::join_done{});
+    ASSERT_TRUE(std::holds_alternative<flows::finish>(done));
+    EXPECT_EQ(std::get<flows::finish>(done).result.reply_type, signaling::server_type::announced);
 }
 
 }  // namespace

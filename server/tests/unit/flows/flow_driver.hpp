@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,13 +20,46 @@ inline std::string step_name(const flows::step& s) {
     return names[s.index()];
 }
 
+// A step as the test saw it, with copies of what it named (a step refers into its flow, which may
+// be gone by the time the test looks).
+struct recorded_step {
+    std::string name;
+    std::optional<resource_id> resource;  // the share a store or directory step is about
+    std::optional<peer_id> peer;          // directory_join
+    bool complete = false;                // directory_join
+    std::string metadata;                 // store_put
+    std::optional<cluster::signal_envelope> envelope;  // directory_relay
+};
+
+inline recorded_step record(const flows::step& s) {
+    recorded_step r;
+    r.name = step_name(s);
+    if (const auto* put = std::get_if<flows::store_put>(&s)) {
+        r.resource = put->id.get();
+        r.metadata = std::string(put->metadata);
+    } else if (const auto* load = std::get_if<flows::store_load>(&s)) {
+        r.resource = load->id.get();
+    } else if (const auto* get = std::get_if<flows::store_get>(&s)) {
+        r.resource = get->id.get();
+    } else if (const auto* join = std::get_if<flows::directory_join>(&s)) {
+        r.resource = join->resource.get();
+        r.peer = join->peer.get();
+        r.complete = join->complete;
+    } else if (const auto* members = std::get_if<flows::directory_members>(&s)) {
+        r.resource = members->id.get();
+    } else if (const auto* relay = std::get_if<flows::directory_relay>(&s)) {
+        r.envelope = relay->envelope.get();
+    }
+    return r;
+}
+
 struct driven {
-    std::vector<flows::step> steps;  // every step but the finish
+    std::vector<recorded_step> steps;  // every step but the finish
     flows::outcome outcome;
 
     std::vector<std::string> step_names() const {
         std::vector<std::string> out;
-        for (const auto& s : steps) out.push_back(step_name(s));
+        for (const auto& s : steps) out.push_back(s.name);
         return out;
     }
     // The reply as JSON (null when there is none).
@@ -49,7 +83,7 @@ driven drive(Flow& flow, const responder& answer = no_steps) {
             ADD_FAILURE() << "the flow did not finish within 16 steps";
             return d;
         }
-        d.steps.push_back(s);
+        d.steps.push_back(record(s));
         s = flow.resume(answer(s));
     }
     d.outcome = std::move(std::get<flows::finish>(s).result);

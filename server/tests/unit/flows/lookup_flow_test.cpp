@@ -38,7 +38,7 @@ protected:
             if (const auto* m = std::get_if<flows::directory_members>(&s)) return flows::members_done{directory.members(m->id)};
             if (const auto* g = std::get_if<flows::store_get>(&s)) {
                 for (unsigned k : stored)
-                    if (id_of(k) == g->id) return flows::load_done{resource_record{g->id, test::metadata_bytes(k), 1, 1}};
+                    if (id_of(k) == g->id.get()) return flows::load_done{resource_record{g->id, test::metadata_bytes(k), 1, 1}};
                 return flows::load_done{std::nullopt};
             }
             ADD_FAILURE() << "unexpected step " << test::step_name(s);
@@ -169,6 +169,19 @@ TEST_F(lookup_flow_test, metadata_too_large_to_send_inline_is_left_out_with_its_
     auto r = d.reply();
     EXPECT_FALSE(r.contains("metadata")) << "the client fetches it over HTTP";
     EXPECT_EQ(r["metadata_size"], test::metadata_bytes(2).size());
+}
+
+TEST_F(lookup_flow_test, a_flow_moved_while_it_waits_asks_again_for_the_step_it_waits_on) {
+    auto asker = swarms.connect();
+    lookup_flow flow({swarms, lim_, false}, asker, std::string("q"), signaling::lookup{id_of(2)}, 1);
+    EXPECT_EQ(test::record(flow.start()).name, "directory_members");
+    lookup_flow moved(std::move(flow));
+    EXPECT_EQ(test::record(moved.pending()).resource, id_of(2));
+    auto get = test::record(moved.resume(flows::members_done{}));
+    lookup_flow moved_again(std::move(moved));
+    auto again = test::record(moved_again.pending());
+    EXPECT_EQ(again.name, "store_get");
+    EXPECT_EQ(again.resource, get.resource);
 }
 
 }  // namespace

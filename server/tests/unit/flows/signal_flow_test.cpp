@@ -72,7 +72,8 @@ TEST_F(signal_flow_test, with_several_instances_a_peer_elsewhere_is_reached_thro
     auto f = flow(elsewhere, signal_kind::offer, true);
     auto d = drive(f, [](const flows::step&) -> flows::result { return flows::relay_done{swarm_directory::route::delivered}; });
     ASSERT_EQ(d.step_names(), (std::vector<std::string>{"directory_relay"}));
-    const auto& e = std::get<flows::directory_relay>(d.steps[0]).envelope;
+    ASSERT_TRUE(d.steps[0].envelope);
+    const auto& e = *d.steps[0].envelope;
     EXPECT_EQ(e.from, a);
     EXPECT_EQ(e.to, elsewhere);
     EXPECT_EQ(json::parse(e.text)["from"], a.str()) << "the frame the recipient gets, written here";
@@ -107,6 +108,18 @@ TEST_F(signal_flow_test, the_not_listening_answer_says_to_try_again) {
     auto f = flow(peer_id::random(), signal_kind::offer, true);
     auto d = drive(f, [](const flows::step&) -> flows::result { return flows::relay_done{swarm_directory::route::not_listening}; });
     EXPECT_EQ(d.reply()["message"], "the peer's server instance is reconnecting to Redis; try again");
+}
+
+TEST_F(signal_flow_test, a_flow_moved_while_it_waits_asks_again_for_the_relay_it_waits_on) {
+    auto elsewhere = peer_id::random();
+    auto f = flow(elsewhere, signal_kind::offer, true);
+    auto first = test::record(f.start());
+    signal_flow moved(std::move(f));
+    auto again = test::record(moved.pending());
+    EXPECT_EQ(again.name, "directory_relay");
+    ASSERT_TRUE(again.envelope && first.envelope);
+    EXPECT_EQ(again.envelope->to, elsewhere);
+    EXPECT_EQ(again.envelope->text, first.envelope->text);
 }
 
 }  // namespace
