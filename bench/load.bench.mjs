@@ -127,9 +127,16 @@ async function announceThroughput(o) {
       rows.push([String(depth), s.label, s.rounds, `**${fmt(s.rps, 0)}**`, fmt(s.p50, 2), fmt(s.p99, 2), fmt(s.cores, 2), fmt(s.perCpu, 0), fmt(s.rps / base.rps, 2), fmt(s.perCpu / base.perCpu, 2)]);
     }
   }
-  // The change against the build before it: the same configuration, depth by depth.
+  // The change against the build before it: the same configuration, depth by depth; each round's
+  // two runs are adjacent in time, so the ratio is taken per round (the machine's speed drifts
+  // between rounds) and its median reported.
   const beforeAfter = BEFORE
-    ? depths.map((d) => ({ depth: d, before: summary[`before@${d}`].rps, after: summary[`t2p@${d}`].rps }))
+    ? depths.map((d) => ({
+        depth: d,
+        before: summary[`before@${d}`].rps,
+        after: summary[`t2p@${d}`].rps,
+        ratio: median(results[`t2p@${d}`].map((r, i) => r.responses_per_s / results[`before@${d}`][i].responses_per_s)),
+      }))
     : null;
   return {
     baseline,
@@ -238,7 +245,7 @@ async function main() {
   const announce = await announceThroughput(o);
   log(`announce: best peershare ${fmt(announce.ratio, 2)} × best bittorrent-tracker (target ≥ 5)`);
   const beforeAfter = announce.beforeAfter
-    ? announce.beforeAfter.map((b) => `${b.depth} in flight: ${fmt(b.after, 0)} / ${fmt(b.before, 0)} = ${fmt(b.after / b.before, 2)}`).join('; ')
+    ? announce.beforeAfter.map((b) => `${b.depth} in flight: ${fmt(b.after, 0)} and ${fmt(b.before, 0)} (medians), ${fmt(b.ratio, 2)} (median of the rounds' ratios)`).join('; ')
     : null;
   if (beforeAfter) log(`announce, this build ÷ the build before (${BEFORE_BIN}): ${beforeAfter}`);
   const mixed = await mixedLoad(o);
@@ -259,7 +266,7 @@ async function main() {
     `Target: ≥ 5 × bittorrent-tracker's responses/s, each at its maximum rate (its best median over the depths). ${announce.ratio >= 5 ? 'Met' : 'Not met'}: ${fmt(announce.ratio, 2)} × (${announce.best.label}, ${announce.best.depth} in flight: ${fmt(announce.best.rps, 0)}/s; bittorrent-tracker, ${announce.baseline.depth} in flight: ${fmt(announce.baseline.rps, 0)}/s).`,
     '',
     ...(beforeAfter
-      ? [`This build against the build before it (BENCH_BEFORE_BIN, same rounds, 2 threads with an event loop each), responses/s: ${beforeAfter}.`, '']
+      ? [`This build against the build before it (BENCH_BEFORE_BIN, same rounds, 2 threads with an event loop each), responses/s of this build and the one before: ${beforeAfter}.`, '']
       : []),
     `### Mixed load (announce 20 : lookup 20 : relay 60; relays between pairs of one swarm)`,
     '',
