@@ -27,8 +27,7 @@ step announce_flow::start() {
     if (info_) return join();
     if (auto refused = ctx_.swarms.admits(self_, r); refused != errc::ok) return fail(refused);
     state_ = state::storing;
-    if (request_.metadata) return store_put{std::cref(r), *request_.metadata};
-    return store_load{std::cref(r)};
+    return pending();
 }
 
 step announce_flow::resume(result in) {
@@ -78,7 +77,7 @@ step announce_flow::pending() const {
 // checked there, across instances; then here.
 step announce_flow::join() {
     state_ = state::joining;
-    return directory_join{std::cref(request_.resource), std::cref(self_), request_.complete};
+    return pending();
 }
 
 step announce_flow::finish_join(std::size_t across) {

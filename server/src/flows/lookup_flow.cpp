@@ -18,7 +18,7 @@ lookup_flow::lookup_flow(const context& ctx, const peer_id& self, signaling::req
 step lookup_flow::start() {
     PS_ASSERT(state_ == state::created, "a flow starts once");
     state_ = state::listing;
-    return directory_members{std::cref(request_.resource)};
+    return pending();
 }
 
 step lookup_flow::resume(result in) {
@@ -33,7 +33,7 @@ step lookup_flow::resume(result in) {
             members_ = std::move(m->members);
             if (auto info = ctx_.swarms.active_info(r)) return reply(*info);
             state_ = state::loading;
-            return store_get{std::cref(r)};
+            return pending();
         }
         break;
     case state::loading:

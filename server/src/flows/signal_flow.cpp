@@ -25,7 +25,7 @@ step signal_flow::start() {
     }
     state_ = state::relaying;
     envelope_ = std::move(relayed.remote);
-    return directory_relay{std::cref(*envelope_)};
+    return pending();
 }
 
 step signal_flow::resume(result in) {

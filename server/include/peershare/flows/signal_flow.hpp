@@ -24,8 +24,9 @@ public:
 
     step start();
     step resume(result r);
-    // The step the flow waits on now, asked for again: a step names what it is about by reference
-    // into its flow, so a flow moved while it waits (to the heap) gives it anew.
+    // The step the flow waits on now (start() and resume() return it when they stop at one): a
+    // step names what it is about by reference into its flow, so a flow moved while it waits (to
+    // the heap) is asked for it anew.
     step pending() const;
 
 private:
